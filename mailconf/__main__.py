@@ -1,0 +1,7 @@
+"""Allow `python -m mailconf`."""
+
+import sys
+
+from mailconf.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Provider drivers, installed as `mailconf_providers` and found via the `mailconf.providers` entry points."""
