@@ -1,0 +1,67 @@
+"""Semantic rules, one module each (as yamllint's): an ID, a severity, a docstring with a
+passing and a failing example, and `check(manifest)` yielding located problems.
+
+Rules run on a manifest that passed the schema, so they may trust types and shapes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Protocol
+
+from mailconf.diagnostics import Severity
+from mailconf.model import Manifest
+from mailconf.yamlsource import Path_
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What a rule found, at a key path of the manifest; `severity` overrides the rule's default."""
+
+    path: Path_
+    message: str
+    severity: Severity | None = None
+    key: bool = False
+
+
+class Rule(Protocol):
+    ID: str
+    SEVERITY: Severity
+
+    def check(self, manifest: Manifest) -> Iterator[Problem]: ...
+
+
+def all_rules() -> list[ModuleType]:
+    """Every rule module, in reporting order."""
+    from mailconf.rules import (
+        default_accounts,
+        endpoints,
+        literal_secret,
+        mailbox_conflict,
+        port_security,
+        primary_sender,
+        references,
+        username_differs,
+        whitespace,
+    )
+
+    return [
+        whitespace,
+        literal_secret,
+        endpoints,
+        port_security,
+        username_differs,
+        primary_sender,
+        default_accounts,
+        references,
+        mailbox_conflict,
+    ]
+
+
+def run(manifest: Manifest) -> Iterator[tuple[ModuleType, Problem]]:
+    """Every problem of every rule, tagged with its rule."""
+    for rule in all_rules():
+        for problem in rule.check(manifest):
+            yield rule, problem

@@ -1,0 +1,154 @@
+"""Reading a manifest from a file or a directory of files, merged, with the origin of every resource.
+
+A directory manifest is every `*.yaml` / `*.yml` file under it (hidden entries skipped,
+sorted), so a team can split accounts, projects and DNS into files of their own.
+The merged value looks exactly like a one-file manifest; `Origins` remembers which file
+each top-level entry came from, so a diagnostic on the merged value finds its file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mailconf.diagnostics import Diagnostic, Severity
+from mailconf.model import RESOURCE_SECTIONS, SINGLETONS
+from mailconf.yamlsource import Location, Path_, SourceMap, YamlProblem, load, read_text
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass
+class SourceFile:
+    """One file of a manifest: its text (for locating) and its value."""
+
+    path: Path
+    text: str
+    _map: SourceMap | None = None
+
+    def locate(self, path: Path_, key: bool = False) -> Location:
+        if self._map is None:
+            self._map = SourceMap(self.text)
+        return self._map.locate(path, key)
+
+
+@dataclass
+class ManifestSource:
+    """The merged value of a manifest, where each part came from, and the problems met on the way."""
+
+    root: Path
+    value: dict[str, Any] = field(default_factory=dict)
+    files: list[SourceFile] = field(default_factory=list)
+    origins: dict[Path_, SourceFile] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def base_dir(self) -> Path:
+        """The directory relative paths of the manifest (secret files, SQLite files) start from."""
+        return self.root if self.root.is_dir() else self.root.parent
+
+    def file_of(self, path: Path_) -> SourceFile | None:
+        """The file that declared the value at `path` of the merged manifest."""
+        return self.origins.get(path[:2]) or self.origins.get(path[:1]) or (self.files[0] if self.files else None)
+
+    def diagnostic(self, code: str, severity: Severity, message: str, path: Path_, key: bool = False) -> Diagnostic:
+        """A diagnostic located at `path` of the merged manifest."""
+        source = self.file_of(path)
+        if source is None:
+            return Diagnostic(code, severity, message, str(self.root), 1, 1, path)
+        location = source.locate(path, key)
+        return Diagnostic(code, severity, message, str(source.path), location.line, location.column, path)
+
+
+def manifest_files(root: Path) -> list[Path]:
+    """The YAML files of a manifest path, in a stable order."""
+    if root.is_dir():
+        return sorted(
+            p
+            for p in root.rglob("*")
+            if p.suffix in YAML_SUFFIXES and p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
+        )
+    return [root]
+
+
+def read_manifest(root: Path) -> ManifestSource:
+    """Load and merge every file of a manifest; problems become diagnostics, never exceptions."""
+    source = ManifestSource(root)
+    if not root.exists():
+        source.diagnostics.append(Diagnostic("io", Severity.ERROR, "no such file or directory", str(root), 1, 1, ()))
+        return source
+    paths = manifest_files(root)
+    if not paths:
+        source.diagnostics.append(Diagnostic("io", Severity.ERROR, "the directory holds no *.yaml or *.yml file", str(root), 1, 1, ()))
+    for path in paths:
+        _add_file(source, path)
+    return source
+
+
+def _add_file(source: ManifestSource, path: Path) -> None:
+    try:
+        text = read_text(path)
+        loaded = load(text)
+    except YamlProblem as problem:
+        where = problem.location or Location(1, 1)
+        source.diagnostics.append(Diagnostic(problem.code, Severity.ERROR, problem.message, str(path), where.line, where.column, ()))
+        return
+    file = SourceFile(path, text)
+    source.files.append(file)
+    for dup in loaded.duplicates:
+        source.diagnostics.append(
+            Diagnostic(
+                "duplicate-key",
+                Severity.ERROR,
+                f"key {dup.path[-1]!r} appears twice in this mapping (first at line {dup.first.line}); YAML keeps only the last: remove one",
+                str(path),
+                dup.location.line,
+                dup.location.column,
+                dup.path,
+            )
+        )
+    value = loaded.value
+    if value is None:
+        return
+    if not isinstance(value, dict):
+        source.diagnostics.append(Diagnostic("schema", Severity.ERROR, "a manifest file must be a mapping (version, accounts, ...)", str(path), 1, 1, ()))
+        return
+    _merge(source, file, value)
+
+
+def _merge(source: ManifestSource, file: SourceFile, value: dict[str, Any]) -> None:
+    merged = source.value
+    for key, item in value.items():
+        if key in RESOURCE_SECTIONS and isinstance(item, dict) and isinstance(merged.get(key, {}), dict):
+            section = merged.setdefault(key, {})
+            for name, resource in item.items():
+                if name in section:
+                    _duplicate(source, file, (key, name))
+                    continue
+                section[name] = resource
+                source.origins[(key, name)] = file
+        elif key == "version":
+            merged.setdefault("version", item)
+            if merged["version"] != item:
+                source.diagnostics.append(source_diag(file, "version-mismatch", f"version {item!r} differs from {merged['version']!r} in another file of this manifest", ("version",)))
+        elif key in merged and (key in SINGLETONS or key in RESOURCE_SECTIONS):
+            _duplicate(source, file, (key,))
+        else:
+            merged[key] = item
+            source.origins[(key,)] = file
+
+
+def _duplicate(source: ManifestSource, file: SourceFile, path: Path_) -> None:
+    first = source.origins[path]
+    where = first.locate(path, key=True)
+    name = "/".join(str(p) for p in path)
+    source.diagnostics.append(
+        source_diag(file, "duplicate-resource", f"{name} is declared twice; the first is at {first.path}:{where.line}:{where.column}: keep one", path)
+    )
+
+
+def source_diag(file: SourceFile, code: str, message: str, path: Path_) -> Diagnostic:
+    """An error located at `path` (its key) inside one file."""
+    location = file.locate(path, key=True)
+    return Diagnostic(code, Severity.ERROR, message, str(file.path), location.line, location.column, path)

@@ -1,0 +1,22 @@
+"""Colour on a terminal, never in a pipe, never when NO_COLOR is set (https://no-color.org)."""
+
+from __future__ import annotations
+
+import os
+from typing import TextIO
+
+CODES = {"red": "31", "yellow": "33", "green": "32", "cyan": "36", "bold": "1", "dim": "2"}
+
+
+def use_colour(stream: TextIO) -> bool:
+    return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
+
+
+class Painter:
+    """Wraps text in ANSI colours when enabled, and is a no-op otherwise."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, text: str, colour: str) -> str:
+        return f"\033[{CODES[colour]}m{text}\033[0m" if self.enabled else text
