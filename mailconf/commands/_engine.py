@@ -1,0 +1,33 @@
+"""Options and set-up shared by the verbs that open a manifest's targets (plan, apply, import, unlock)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mailconf.engine.workspace import Workspace
+
+
+def add_manifest_options(parser: argparse.ArgumentParser, path_help: str = "the manifest file or directory (default: .)") -> None:
+    parser.add_argument("path", nargs="?", default=".", metavar="PATH", help=path_help)
+    parser.add_argument("--state", metavar="FILE", help="the state store (default: .mailconf/state.db beside the manifest)")
+
+
+def add_target_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--target", action="append", metavar="NAME", help="only this target (repeatable)")
+
+
+def open_workspace(path: str, state: str | None) -> Workspace:
+    """Open a manifest for planning; an invalid manifest prints its diagnostics and raises."""
+    from mailconf import report
+    from mailconf.engine.workspace import ManifestInvalid, Workspace
+    from mailconf.terminal import Painter, use_colour
+
+    try:
+        return Workspace(Path(path), Path(state) if state else None)
+    except ManifestInvalid as exc:
+        print(report.text(exc.report, Painter(use_colour(sys.stderr))), file=sys.stderr)
+        raise

@@ -1,0 +1,95 @@
+"""`mailconf apply`: make each target match the manifest, or apply a saved plan."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+from mailconf.commands._engine import add_manifest_options, add_target_option, open_workspace
+
+
+if TYPE_CHECKING:
+    from mailconf.driver import ChangeResult
+    from mailconf.terminal import Painter
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser(
+        "apply",
+        help="apply the changes a plan shows",
+        description="Plan, confirm, then apply the changes through each target's driver, in dependency order. "
+        "PATH may be a plan saved with `plan --out`; it is refused if the manifest, a secret or the live state "
+        "moved since. Exit 0 when every change succeeded, 1 otherwise.",
+    )
+    add_manifest_options(parser, "the manifest file or directory, or a saved plan file (default: .)")
+    add_target_option(parser)
+    parser.add_argument("--auto-approve", action="store_true", help="apply without asking (required when stdin is not a terminal)")
+    parser.add_argument("--force", action="store_true", help="allow a plan over a target's update/delete threshold")
+    parser.add_argument("--concurrency", type=int, default=4, metavar="N", help="change batches in flight per target (default 4)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from mailconf.engine import render, savedplan
+    from mailconf.engine.apply import apply_target
+    from mailconf.errors import UsageError
+    from mailconf.terminal import Painter, use_colour
+
+    saved = savedplan.load(Path(args.path))
+    if args.concurrency < 1:
+        raise UsageError("--concurrency must be at least 1")
+    if saved is not None and args.target:
+        raise UsageError("a saved plan already fixes its targets: drop --target")
+    if saved is None and not args.auto_approve and not sys.stdin.isatty():
+        raise UsageError("stdin is not a terminal, so apply cannot ask for confirmation: pass --auto-approve")
+    paint = Painter(use_colour(sys.stdout))
+    workspace = open_workspace(saved["manifest"] if saved else args.path, args.state)
+    try:
+        plan = workspace.plan([t["target"] for t in saved["targets"]] if saved else args.target)
+        if saved is not None:
+            savedplan.verify(saved, plan)
+        print(render.text(plan, paint))
+        if plan.blocked:
+            return 1
+        if plan.needs_force and not args.force:
+            print("Refusing to apply: the plan is over a threshold (see above); review it and pass --force.", file=sys.stderr)
+            return 1
+        if plan.has_changes and saved is None and not args.auto_approve and not _confirmed():
+            print("Apply cancelled.")
+            return 1
+        total = sum(len(t.changes) for t in plan.targets)
+        progress = _Progress(total, paint)
+        failed = 0
+        for target_plan in plan.targets:
+            results = apply_target(target_plan, workspace.target(target_plan.target).driver, workspace.state, progress, args.concurrency)
+            failed += sum(1 for r in results if not r.ok)
+    finally:
+        workspace.close()
+    if plan.has_changes:
+        print(f"Apply finished: {total - failed} succeeded, {failed} failed." + (" Run apply again after fixing the failures." if failed else ""))
+    return 1 if failed else 0
+
+
+def _confirmed() -> bool:
+    answer = input("Apply these changes? Only 'yes' will be accepted: ")
+    return answer.strip() == "yes"
+
+
+class _Progress:
+    """Prints each change as it completes; with a [n/total] counter on a terminal."""
+
+    def __init__(self, total: int, paint: Painter) -> None:
+        self.total, self.done, self.paint = total, 0, paint
+        self.tty = sys.stdout.isatty()
+
+    def __call__(self, result: ChangeResult) -> None:
+        self.done += 1
+        counter = f"[{self.done}/{self.total}] " if self.tty else ""
+        change = result.change
+        if result.ok:
+            print(f"{counter}{change.address}: {change.action.value}d", flush=True)
+        else:
+            print(self.paint(f"{counter}{change.address}: {change.action.value} FAILED: {result.message}", "red"), flush=True)

@@ -1,0 +1,49 @@
+"""`mailconf plan`: what apply would change on each target, without changing anything."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from mailconf.commands._engine import add_manifest_options, add_target_option, open_workspace
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser(
+        "plan",
+        help="show what apply would change",
+        description="Read each target's live state, diff it against the manifest and print the changes. "
+        "Secrets show as (sensitive) or (changed), never their value. Exit 0, or with --detailed-exitcode: "
+        "0 no changes, 2 changes, 1 error.",
+    )
+    add_manifest_options(parser)
+    add_target_option(parser)
+    parser.add_argument("--format", choices=("text", "markdown", "json"), default="text", help="text (default), markdown (PR comment), json (versioned)")
+    parser.add_argument("--out", metavar="FILE", help="save the plan (JSON, no secrets) for `mailconf apply FILE`")
+    parser.add_argument("--detailed-exitcode", action="store_true", help="exit 2 when there are changes")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from mailconf.engine import render, savedplan
+    from mailconf.terminal import Painter, use_colour
+
+    workspace = open_workspace(args.path, args.state)
+    try:
+        plan = workspace.plan(args.target)
+    finally:
+        workspace.close()
+    if args.format == "json":
+        print(render.as_json(plan))
+    elif args.format == "markdown":
+        print(render.markdown(plan))
+    else:
+        print(render.text(plan, Painter(use_colour(sys.stdout))))
+    if args.out:
+        savedplan.save(plan, Path(args.out))
+        print(f"Saved the plan to {args.out}; apply it with `mailconf apply {args.out}`.", file=sys.stderr)
+    if plan.blocked:
+        return 1
+    return 2 if args.detailed_exitcode and plan.has_changes else 0

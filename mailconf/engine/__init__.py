@@ -1,0 +1,1 @@
+"""The plan/apply engine: desired resources, diff, plan, apply, state."""
