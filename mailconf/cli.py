@@ -21,7 +21,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from mailconf.commands import apply, plan, schema, validate
+    from mailconf.commands import apply, importer, plan, schema, unlock, validate
 
     parser = _Parser(
         prog="mailconf",
@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mailconf {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for module in (validate, plan, apply, schema):
+    for module in (validate, plan, apply, importer, unlock, schema):
         module.register(sub)
     return parser
 

@@ -1,0 +1,53 @@
+"""`mailconf import TARGET -o DIR`: write a manifest from a target's live state."""
+
+from __future__ import annotations
+
+import argparse
+
+from mailconf.commands._engine import add_manifest_options, open_workspace
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser(
+        "import",
+        help="write a manifest from what a target holds today",
+        description="Read every resource of TARGET (declared in the manifest at PATH) and write a manifest "
+        "declaring them into DIR/mailconf.yaml. Passwords become ${env:...} references to fill in; a plan "
+        "right after shows no change apart from those secrets.",
+    )
+    parser.add_argument("target", metavar="TARGET", help="the target to read, as named in the manifest")
+    parser.add_argument("-o", "--output", required=True, metavar="DIR", help="the directory to write the manifest into")
+    add_manifest_options(parser, "the manifest that declares TARGET (default: .)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    import yaml
+
+    from mailconf.engine.importer import manifest_from, password_variable
+    from mailconf.errors import UsageError
+
+    output = Path(args.output) / "mailconf.yaml"
+    if output.exists():
+        raise UsageError(f"{output} exists: import into an empty directory so nothing is overwritten")
+    workspace = open_workspace(args.path, args.state)
+    try:
+        [name] = workspace.target_names([args.target])
+        opened = workspace.target(name)
+        live = opened.driver.read(opened.kinds)
+        target = workspace.manifest.targets[name]
+        if target.settings.get("path") and not Path(target.settings["path"]).is_absolute():
+            # keep a relative SQLite path pointing at the same file from the new manifest's directory
+            target = target.model_copy(update={"settings": {**target.settings, "path": str((workspace.base_dir / target.settings["path"]).resolve())}})
+        data = manifest_from(name, target, live, opened.driver.write_only)
+    finally:
+        workspace.close()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    header = "# Imported by `mailconf import`. Set these variables before planning:\n" + "".join(
+        f"#   {password_variable(name, r.key)}\n" for r in live if r.kind == "account"
+    )
+    output.write_text(header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    print(f"wrote {output}: {len(live)} resources from target {name}")
+    return 0
