@@ -49,8 +49,14 @@ class ManifestSource:
         return self.root if self.root.is_dir() else self.root.parent
 
     def file_of(self, path: Path_) -> SourceFile | None:
-        """The file that declared the value at `path` of the merged manifest."""
-        return self.origins.get(path[:2]) or self.origins.get(path[:1]) or (self.files[0] if self.files else None)
+        """The file that declared the value at `path` of the merged manifest.
+
+        A whole section (`("accounts",)`) is found in the first file that declares an entry of it.
+        """
+        found = self.origins.get(path[:2]) or self.origins.get(path[:1])
+        if found is None and path:
+            found = next((file for where, file in self.origins.items() if where[0] == path[0]), None)
+        return found or (self.files[0] if self.files else None)
 
     def diagnostic(self, code: str, severity: Severity, message: str, path: Path_, key: bool = False) -> Diagnostic:
         """A diagnostic located at `path` of the merged manifest."""
@@ -120,7 +126,12 @@ def _add_file(source: ManifestSource, path: Path) -> None:
 def _merge(source: ManifestSource, file: SourceFile, value: dict[str, Any]) -> None:
     merged = source.value
     for key, item in value.items():
-        if key in RESOURCE_SECTIONS and isinstance(item, dict) and isinstance(merged.get(key, {}), dict):
+        if key in RESOURCE_SECTIONS and not isinstance(item, dict):
+            # Reported here, in its own file, and never merged: another file may hold the same section.
+            location = file.locate((key,))
+            message = f"{key} must be a mapping of names to entries, not {'null' if item is None else type(item).__name__}"
+            source.diagnostics.append(Diagnostic("schema", Severity.ERROR, message, str(file.path), location.line, location.column, (key,)))
+        elif key in RESOURCE_SECTIONS:
             section = merged.setdefault(key, {})
             for name, resource in item.items():
                 if name in section:
