@@ -164,7 +164,8 @@ class KnotServer:
                 f"@ SOA ns.{origin} hostmaster.{origin} {self._serial} 3600 600 86400 300",
                 f"@ NS ns.{origin}",
             ]
-            with open(f"{self.dir}/{zone.rstrip('.')}.zone", "w", encoding="utf-8") as f:
+            # Knot names the file after the zone in lower case (the "%s" of the template).
+            with open(f"{self.dir}/{zone.rstrip('.').lower()}.zone", "w", encoding="utf-8") as f:
                 f.write("\n".join([*head, *lines]) + "\n")
         listing = "\n".join(f"  - domain: {zone.rstrip('.')}" for zone in zones)
         with open(f"{self.dir}/knot.conf", "w", encoding="utf-8") as f:

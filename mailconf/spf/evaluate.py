@@ -22,6 +22,7 @@ from mailconf.spf.record import (
     Record,
     parse_record,
     select_record,
+    valid_toplabel,
 )
 from mailconf.spf.resolver import DnsResolver, Resolver, valid_name
 
@@ -92,7 +93,7 @@ def check_host(
     )
     try:
         name = domain[:-1] if domain.endswith(".") else domain
-        if not valid_name(name) or "." not in name:
+        if not valid_name(name) or "." not in name or not valid_toplabel(name.rpartition(".")[2]):
             return evaluation.result("none", reason=f"{domain!r} is not a fully qualified domain name")
         record = evaluation.fetch(name)
         if record is None:

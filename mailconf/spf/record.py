@@ -165,6 +165,11 @@ def _parse_modifier(text: str, name: str, value: str) -> Modifier:
     return Modifier(text, name, value, tokens)
 
 
+def valid_toplabel(label: str) -> bool:
+    """The last label of a domain: letters, digits and inner hyphens, not all digits (7.1)."""
+    return _TOPLABEL.fullmatch(label) is not None
+
+
 def domain_spec_tokens(spec: str) -> tuple[Token, ...]:
     """Tokenise a domain-spec and check that it ends in a macro or "." toplabel (7.1)."""
     if not spec:
@@ -174,7 +179,7 @@ def domain_spec_tokens(spec: str) -> tuple[Token, ...]:
     if isinstance(last, Literal) and not last.escaped:
         name = last.text[:-1] if last.text.endswith(".") else last.text
         dot = name.rfind(".")
-        if dot < 0 or not _TOPLABEL.fullmatch(name[dot + 1 :]):
+        if dot < 0 or not valid_toplabel(name[dot + 1 :]):
             raise SpfSyntaxError(f"{spec!r} must end in a macro or a dot and a valid top label")
     return tokens
 

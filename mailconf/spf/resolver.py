@@ -20,6 +20,7 @@ from mailconf.errors import UsageError
 from mailconf.spf.errors import SpfTempError
 
 DEFAULT_TIMEOUT = 2.0
+MAX_CNAME_HOPS = 8
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ class DnsResolver:
                 future.set_exception(error)
         return future.result()
 
-    def _ask(self, name: str, rdtype: str) -> Answer:
+    def _ask(self, name: str, rdtype: str, hops: int = 0) -> Answer:
         import dns.exception
         import dns.name
         import dns.resolver
@@ -130,9 +131,16 @@ class DnsResolver:
             raise SpfTempError(f"DNS error for {name} {rdtype}: {error}") from None
         except dns.exception.Timeout:
             raise SpfTempError(f"DNS timeout for {name} {rdtype}") from None
-        if answer.rrset is None:
+        if answer.rrset is not None:
+            return Answer(tuple(_normalise(rdtype, rdata) for rdata in answer.rrset))
+        if answer.canonical_name == qname:
             return Answer(())
-        return Answer(tuple(_normalise(rdtype, rdata) for rdata in answer.rrset))
+        # An authoritative server (a test's, or --nameserver pointing at one) answers a CNAME
+        # into another zone with the CNAME alone: follow it as a recursive resolver would, and
+        # like one, give up on a loop or an absurdly long chain.
+        if hops >= MAX_CNAME_HOPS:
+            raise SpfTempError(f"CNAME chain from {name} is longer than {MAX_CNAME_HOPS}")
+        return self._ask(_host(answer.canonical_name), rdtype, hops + 1)
 
 
 def _normalise(rdtype: str, rdata: object) -> object:
