@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from mailconf import endpoints
 from mailconf.diagnostics import Severity
 from mailconf.model import Manifest
-from mailconf.presets import UnknownPresetError
+from mailconf.presets import UnknownPresetError, get_preset
 from mailconf.rules import Problem
 
 ID = "endpoint"
@@ -30,11 +30,14 @@ SEVERITY = Severity.ERROR
 def check(manifest: Manifest) -> Iterator[Problem]:
     for name, account in manifest.accounts.items():
         base = ("accounts", name)
+        if account.preset is not None:
+            try:  # looked up first: endpoints only consult the preset for fields the account leaves out
+                get_preset(account.preset)
+            except UnknownPresetError as exc:
+                yield Problem((*base, "preset"), str(exc))
+                continue
         try:
             endpoints.smtp(account)
-        except UnknownPresetError as exc:
-            yield Problem((*base, "preset"), str(exc))
-            continue
         except endpoints.IncompleteEndpoint as exc:
             yield Problem((*base, "outgoing"), f"outgoing server: {exc}")
         try:

@@ -1,0 +1,146 @@
+"""Every semantic rule: a manifest that passes it and one that fails it, at the offending value's line and column.
+
+In a failing text, `^` marks where each expected diagnostic must point; it is removed before validating.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from mailconf import rules
+from mailconf.validate import validate
+
+from conftest import CLEAN
+
+
+def marked(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """`text` without its `^` marks, and the 1-based (line, column) of each mark (`^^`: two diagnostics there)."""
+    spots, lines = [], []
+    for number, line in enumerate(text.split("\n"), 1):
+        while "^" in line:
+            column = line.index("^") + 1
+            spots.append((number, column))
+            line = line[: column - 1] + line[column:]
+        lines.append(line)
+    return "\n".join(lines), spots
+
+
+B = "  b: {address: b@acme.example, preset: gmail, %s}\n"
+# rule id -> (accounts added to the clean manifest that pass, that fail, sections after accounts, codes at the marks in order)
+CASES = {
+    "whitespace": (
+        B % "username: b@acme.example",
+        '  b: {address: ^"b@acme.example ", outgoing: {host: ^" smtp.acme.example", port: 587}, incoming: null}\n',
+        "",
+        ["whitespace", "whitespace"],
+    ),
+    "literal-secret": (
+        B % 'password: "${file:b.secret}"',
+        B % "password: ^hunter2",
+        'targets:\n  dns: {driver: rfc2136, settings: {tsig: {name: k, secret: ^c2VjcmV0}, api_key: "${env:K}"}}\n',
+        ["literal-secret", "literal-secret"],
+    ),
+    "endpoint": (
+        "  b: {address: b@acme.example, outgoing: {host: smtp.acme.example, security: tls}, incoming: {protocol: pop3, host: pop.acme.example, port: 995}}\n",
+        "  b: {address: b@acme.example, outgoing: ^{port: 587}, incoming: ^{host: imap.acme.example}}\n  c: {address: c@acme.example, preset: ^gmial}\n",
+        "",
+        ["endpoint"] * 3,
+    ),
+    "port-security": (
+        "  b: {address: b@acme.example, outgoing: {host: s.acme.example, port: 25, security: none}, incoming: {host: i.acme.example, port: 143, security: starttls}}\n",
+        "  b: {address: b@acme.example, outgoing: {host: s.acme.example, port: 465, security: ^starttls}, incoming: {host: i.acme.example, port: 993, security: ^none}}\n"
+        "  c: {address: c@acme.example, preset: gmail, incoming: {protocol: pop3, port: 110, security: ^tls}}\n",
+        "",
+        ["port-security"] * 3,
+    ),
+    "username-differs": (B % "username: B@Acme.Example", B % "username: ^bee", "", ["username-differs"]),
+    "default-accounts": (
+        B % "default_outgoing: false",
+        B % "default_outgoing: ^true" + "  c: {address: c@acme.example, preset: gmail, incoming: null, default_incoming: ^^true}\n",
+        "",
+        ["default-accounts", "default-accounts", "default-accounts"],  # second default_outgoing; second default_incoming, and it cannot receive
+    ),
+    "reference": (
+        B % "default_outgoing: false",
+        B % "outgoing: null",
+        "projects: {shop: {senders: {tracking: ^shiping, invoice: ^b}}}\nemployees: {E1: {name: Ann, mailbox: ^nobody}}\n"
+        "team_inboxes: {help: {account: office, members: [E1, ^E2]}}\n",
+        ["reference"] * 4,
+    ),
+    "mailbox-conflict": (
+        B % "incoming: {folder: INBOX}",
+        B % "incoming: {folder: INBOX}",
+        "employees: {E1: {name: Ann, mailbox: b}, E2: {name: Bob, mailbox: ^b}}\n"
+        "team_inboxes: {help: {account: office}, sales: {account: ^office}, crm: {account: ^b}}\n",
+        ["mailbox-conflict"] * 3,
+    ),
+}
+PASSING_SECTIONS = {
+    "reference": "projects: {shop: {senders: {tracking: b}}}\nemployees: {E1: {name: Ann, mailbox: office}}\nteam_inboxes: {help: {account: b, members: [E1]}}\n",
+    "mailbox-conflict": "employees: {E1: {name: Ann, mailbox: b}}\nteam_inboxes: {help: {account: office}}\n",
+}
+
+
+def _check(write, text: str) -> list[tuple[str, int, int]]:
+    return sorted((d.code, d.line, d.column) for d in validate([write(text)]).diagnostics)
+
+
+def test_every_rule_has_cases():
+    ids = {rule.ID for rule in rules.all_rules() if not rule.__name__.rsplit(".", 1)[-1].startswith("spf_")}
+    assert ids == set(CASES) | {"primary-sender"}
+
+
+@pytest.mark.parametrize("rule_id", sorted(CASES))
+def test_rule_passes(write, rule_id):
+    assert _check(write, CLEAN + CASES[rule_id][0] + PASSING_SECTIONS.get(rule_id, "")) == []
+
+
+@pytest.mark.parametrize("rule_id", sorted(CASES))
+def test_rule_fails_at_the_offending_value(write, rule_id):
+    _, accounts, sections, codes = CASES[rule_id]
+    text, spots = marked(CLEAN + accounts + sections)
+    assert len(spots) == len(codes)
+    assert _check(write, text) == sorted((code, *spot) for code, spot in zip(codes, spots))
+
+
+@pytest.mark.parametrize(
+    "primary",
+    [
+        "",  # none declared: reported at the accounts key
+        "primary_sender: ^nobody\n",  # not an account
+        "primary_sender: ^b\n",  # cannot send
+    ],
+)
+def test_primary_sender_fails(write, primary):
+    base = CLEAN.replace("primary_sender: office\n", primary)
+    text, spots = marked(base.replace("accounts:", "^accounts:") if not primary else base)
+    text += "  b: {address: b@acme.example, preset: gmail, outgoing: null}\n"
+    assert _check(write, text) == [("primary-sender", *spots[0])]
+
+
+def test_primary_sender_passes(write):
+    assert _check(write, CLEAN) == []
+
+
+def test_preset_blocks_switched_off_cannot_be_referenced(write):
+    # `outgoing: null` switches a preset's SMTP off: such an account cannot be a project's sender.
+    text, [spot] = marked(CLEAN + "  b: {address: b@acme.example, preset: microsoft365, outgoing: null}\nprojects: {p: {senders: {invoice: ^b}}}\n")
+    assert _check(write, text) == [("reference", *spot)]
+
+
+def test_username_differs_is_a_warning(write):
+    assert [d.severity.value for d in validate([write(CLEAN + B % "username: bee")]).diagnostics] == ["warning"]
+
+
+@pytest.mark.parametrize(
+    "account",
+    [
+        # Bug: with the outgoing server switched off, an unknown preset raised UnknownPresetError out of validate().
+        "{address: b@acme.example, preset: ^nope, outgoing: null}",
+        # Bug: with both servers complete, the preset was never looked up and a misspelt one passed.
+        "{address: b@acme.example, preset: ^nope, outgoing: {host: s.acme.example, port: 587, security: starttls}, incoming: {host: i.acme.example, port: 993, security: tls}}",
+    ],
+)
+def test_unknown_preset_is_always_a_diagnostic(write, account):
+    text, [spot] = marked(CLEAN + f"  b: {account}\n")
+    assert _check(write, text) == [("endpoint", *spot)]
