@@ -38,7 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from mailconf.errors import MailconfError
 
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help, --version and usage errors: return, so callers in-process get a code
+        return int(exc.code or 0)
     try:
         return int(args.handler(args))
     except MailconfError as exc:

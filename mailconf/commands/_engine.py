@@ -11,8 +11,12 @@ if TYPE_CHECKING:
     from mailconf.engine.workspace import Workspace
 
 
-def add_manifest_options(parser: argparse.ArgumentParser, path_help: str = "the manifest file or directory (default: .)") -> None:
-    parser.add_argument("path", nargs="?", default=".", metavar="PATH", help=path_help)
+def add_manifest_options(parser: argparse.ArgumentParser, path_help: str = "the manifest file or directory (default: .)", positional: bool = True) -> None:
+    """PATH as a positional argument, or as `-m/--manifest` for verbs whose positional is a target."""
+    if positional:
+        parser.add_argument("path", nargs="?", default=".", metavar="PATH", help=path_help)
+    else:
+        parser.add_argument("-m", "--manifest", dest="path", default=".", metavar="PATH", help=path_help)
     parser.add_argument("--state", metavar="FILE", help="the state store (default: .mailconf/state.db beside the manifest)")
 
 

@@ -17,7 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     parser.add_argument("target", metavar="TARGET", help="the target to read, as named in the manifest")
     parser.add_argument("-o", "--output", required=True, metavar="DIR", help="the directory to write the manifest into")
-    add_manifest_options(parser, "the manifest that declares TARGET (default: .)")
+    add_manifest_options(parser, "the manifest that declares TARGET (default: .)", positional=False)
     parser.set_defaults(handler=run)
 
 

@@ -15,7 +15,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "a lock left by a dead process on this host is released automatically.",
     )
     parser.add_argument("target", metavar="TARGET")
-    add_manifest_options(parser)
+    add_manifest_options(parser, "the manifest that declares TARGET (default: .)", positional=False)
     parser.set_defaults(handler=run)
 
 
