@@ -62,7 +62,8 @@ def validate_path(root: Path) -> Validated:
     if not source.files:
         return result
     try:
-        manifest = Manifest.model_validate(source.value)
+        # strict: the JSON Schema says integer, boolean, string; "465" or "true" in quotes must not pass here either
+        manifest = Manifest.model_validate(source.value, strict=True)
     except ValidationError as exc:
         result.diagnostics.extend(_schema_diagnostics(source, exc))
         return result

@@ -18,6 +18,18 @@ accounts:
 """
 
 
+def marked(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """`text` without its `^` marks, and the 1-based (line, column) of each mark (`^^`: two diagnostics there)."""
+    spots, lines = [], []
+    for number, line in enumerate(text.split("\n"), 1):
+        while "^" in line:
+            column = line.index("^") + 1
+            spots.append((number, column))
+            line = line[: column - 1] + line[column:]
+        lines.append(line)
+    return "\n".join(lines), spots
+
+
 @pytest.fixture
 def write(tmp_path: Path):
     """write(text, name="m.yaml") -> path of a file under tmp_path holding dedented `text`."""

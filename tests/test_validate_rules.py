@@ -1,6 +1,6 @@
 """Every semantic rule: a manifest that passes it and one that fails it, at the offending value's line and column.
 
-In a failing text, `^` marks where each expected diagnostic must point; it is removed before validating.
+In a failing text, `^` marks where each expected diagnostic must point (see `conftest.marked`).
 """
 
 from __future__ import annotations
@@ -10,19 +10,7 @@ import pytest
 from mailconf import rules
 from mailconf.validate import validate
 
-from conftest import CLEAN
-
-
-def marked(text: str) -> tuple[str, list[tuple[int, int]]]:
-    """`text` without its `^` marks, and the 1-based (line, column) of each mark (`^^`: two diagnostics there)."""
-    spots, lines = [], []
-    for number, line in enumerate(text.split("\n"), 1):
-        while "^" in line:
-            column = line.index("^") + 1
-            spots.append((number, column))
-            line = line[: column - 1] + line[column:]
-        lines.append(line)
-    return "\n".join(lines), spots
+from conftest import CLEAN, marked
 
 
 B = "  b: {address: b@acme.example, preset: gmail, %s}\n"
