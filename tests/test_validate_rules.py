@@ -132,3 +132,9 @@ def test_username_differs_is_a_warning(write):
 def test_unknown_preset_is_always_a_diagnostic(write, account):
     text, [spot] = marked(CLEAN + f"  b: {account}\n")
     assert _check(write, text) == [("endpoint", *spot)]
+
+
+def test_numeric_literal_secret_in_target_settings(write):
+    # Bug: only strings were checked, so `api_key: 123456789` (YAML reads an int) passed.
+    text, spots = marked(CLEAN + "targets:\n  t: {driver: x, settings: {api_key: ^123456789, pin_password: ^1.5, token: null, tsig_key: false}}\n")
+    assert _check(write, text) == [("literal-secret", *spot) for spot in spots]

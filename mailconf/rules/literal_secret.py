@@ -44,5 +44,12 @@ def _settings(path: Path_, settings: dict[str, Any]) -> Iterator[Problem]:
     for key, value in settings.items():
         if isinstance(value, dict):
             yield from _settings((*path, key), value)
-        elif isinstance(value, str) and _SECRET_NAME.search(str(key)) and not _REFERENCE.match(value):
+        elif _SECRET_NAME.search(str(key)) and _literal(value):
             yield Problem((*path, key), f"{key} {_FIX}")
+
+
+def _literal(value: Any) -> bool:
+    """A string that is not a reference, or a number (a PIN or numeric token is a secret too)."""
+    if isinstance(value, str):
+        return not _REFERENCE.match(value)
+    return isinstance(value, int | float) and not isinstance(value, bool)
