@@ -43,6 +43,7 @@ def all_rules() -> list[ModuleType]:
         port_security,
         primary_sender,
         references,
+        target_settings,
         username_differs,
         whitespace,
     )
@@ -57,6 +58,7 @@ def all_rules() -> list[ModuleType]:
         default_accounts,
         references,
         mailbox_conflict,
+        target_settings,
     ]
 
 
