@@ -129,7 +129,7 @@ def _scalar(event: ev.ScalarEvent) -> Any:
         return value
     if tag == _NULL:
         return None
-    if tag == _INT and value.isdigit():
+    if tag == _INT and value.isdigit() and (value[0] != "0" or len(value) == 1):  # YAML 1.1: 0777 is octal
         return int(value)
     node = yaml.ScalarNode(tag, value)
     constructors = _CONSTRUCTOR.yaml_constructors
@@ -177,6 +177,8 @@ class _Builder:
         if isinstance(event, ev.ScalarEvent):
             self.expanded += 1
             value = _scalar(event)
+            if value is _MergeKey:  # SafeLoader refuses it too; never hand a marker class to the model
+                raise YamlProblem("yaml-syntax", "<< is the merge key, not a value: quote it ('<<') to mean the text", _loc(event.start_mark))
             size = 1
         elif isinstance(event, ev.AliasEvent):
             try:

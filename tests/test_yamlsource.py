@@ -1,0 +1,135 @@
+"""The event-stream loader: same values as yaml.safe_load, located duplicates, and the refusals."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from mailconf import yamlsource
+from mailconf.yamlsource import Location, SourceMap, YamlProblem, load, read_text
+
+SAME_AS_SAFE_LOAD = [
+    "a: 1\nb: -2\nc: 0x1F\nd: 1_000\ne: 0777\nf: 010\ng: 0\nh: +5\ni: 0b101\nj: 190:20:30",  # bug: 0777 and 010 were read as decimal
+    "a: 1.5\nb: .inf\nc: -.Inf\nd: 1e3\ne: 6.8523015e+5",
+    "a: yes\nb: No\nc: on\nd: OFF\ne: true\nf: ~\ng: null\nh:\ni: ''",
+    "a: 2024-01-31\nb: '2024-01-31'\nc: !!str 5\nd: !!int '7'\ne: !!float 1\nf: \"x\\ty\"",
+    "base: &b {host: h, port: 587}\nx:\n  <<: *b\n  port: 465\ny: {<<: [*b, {tls: true}], z: 1}",
+    "list: [a, [b, {c: d}], {}]\nblock: |\n  line 1\n  line 2\nfolded: >-\n  a\n  b\n",
+    "",
+    "# only a comment\n",
+    "--- [1, 2]\n...\n",
+]
+
+
+@pytest.mark.parametrize("text", SAME_AS_SAFE_LOAD)
+def test_values_match_safe_load(text):
+    loaded = load(text)
+    assert loaded.value == yaml.safe_load(text)
+    assert loaded.duplicates == []
+
+
+def test_duplicate_keys_located_both():
+    loaded = load("a:\n  b: 1\n  c: 2\n  b: 3\nd: {x: 1, x: 2}\n")
+    assert [(d.path, d.location, d.first) for d in loaded.duplicates] == [
+        (("a", "b"), Location(4, 3), Location(2, 3)),
+        (("d", "x"), Location(5, 11), Location(5, 5)),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("a: !!python/object/apply:os.system [echo hi]\n", Location(1, 4)),
+        ("a: !!python/name:os.system\n", Location(1, 4)),
+        ("a:\n  b: !custom {x: 1}\n", Location(2, 6)),
+        ("a: !!set {x, y}\n", Location(1, 4)),
+        ("a: [1, !!binary aGk=]\n", Location(1, 8)),
+    ],
+)
+def test_object_constructing_and_unknown_tags_refused(text, where):
+    with pytest.raises(YamlProblem) as info:
+        load(text)
+    assert (info.value.code, info.value.location) == ("yaml-tag", where)
+
+
+def test_alias_bomb_refused_quickly():
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]  # 10**9 values expanded
+    with pytest.raises(YamlProblem) as info:
+        load("\n".join(lines))
+    assert info.value.code == "yaml-limits" and "alias" in info.value.message
+    assert info.value.location.line <= 9
+
+
+def test_aliases_within_the_limit_are_fine():
+    assert load("a: &a [1, 2]\nb: [*a, *a]\n").value == {"a": [1, 2], "b": [[1, 2], [1, 2]]}
+
+
+@pytest.mark.parametrize("flow", [True, False])
+def test_nesting_limit(flow):
+    def nested(depth: int) -> str:
+        if flow:
+            return "[" * depth + "]" * depth
+        return "".join("  " * i + f"k{i}:\n" for i in range(depth)) + "  " * depth + "leaf"
+
+    load(nested(yamlsource.MAX_DEPTH))  # at the limit: fine
+    with pytest.raises(YamlProblem) as info:
+        load(nested(yamlsource.MAX_DEPTH + 1))
+    assert info.value.code == "yaml-limits" and f"deeper than {yamlsource.MAX_DEPTH}" in info.value.message
+
+
+def test_huge_file_refused_before_reading(tmp_path, monkeypatch):
+    path = tmp_path / "big.yaml"
+    path.write_text("a: " + "x" * 200 + "\n")
+    monkeypatch.setattr(yamlsource, "MAX_BYTES", 100)
+    with pytest.raises(YamlProblem) as info:
+        read_text(path)
+    assert info.value.code == "yaml-limits" and "204 bytes" in info.value.message and "split" in info.value.message
+
+
+def test_non_utf8_reports_byte_offset_line_and_column(tmp_path):
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("a: 1\nname: Chloé\n".encode("latin-1"))
+    with pytest.raises(YamlProblem) as info:
+        read_text(path)
+    assert info.value.code == "encoding"
+    assert "0xe9" in info.value.message and "byte offset 15" in info.value.message
+    assert info.value.location == Location(2, 11)
+
+
+def test_bom_accepted_and_locations_unchanged(tmp_path):
+    path = tmp_path / "bom.yaml"
+    path.write_bytes("\ufeffa: 1\nb: é\n".encode())
+    text = read_text(path)
+    assert load(text).value == {"a": 1, "b": "é"}
+    assert SourceMap(text).locate(("b",)) == Location(2, 4)
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "where"),
+    [
+        ("a: [1, 2\n", "yaml-syntax", Location(2, 1)),
+        ("a: 1\n---\nb: 2\n", "yaml-multi-document", Location(2, 1)),
+        ("? [a, b]\n: 1\n", "yaml-key", Location(1, 3)),
+        ("a: *nowhere\n", "yaml-syntax", None),
+        ("a: {b: 1}\n<<: 1\n", "yaml-syntax", Location(2, 1)),
+        ("a: <<\n", "yaml-syntax", Location(1, 4)),  # bug: a bare << value became a marker class in the manifest
+        ("a: [x, <<]\n", "yaml-syntax", Location(1, 8)),
+    ],
+)
+def test_malformed_documents(text, code, where):
+    with pytest.raises(YamlProblem) as info:
+        load(text)
+    assert info.value.code == code
+    if where is not None:
+        assert info.value.location == where
+
+
+def test_source_map_locates_values_keys_and_nearest_parent():
+    text = "accounts:\n  a:\n    address: a@x.example\n    outgoing: {host: h, port: 587}\nlist:\n  - x\n  - {y: 1}\n"
+    where = SourceMap(text)
+    assert where.locate(("accounts", "a", "outgoing", "port")) == Location(4, 31)
+    assert where.locate(("accounts", "a", "outgoing", "port"), key=True) == Location(4, 25)
+    assert where.locate(("accounts", "a", "outgoing", "security")) == Location(4, 15)  # missing: its parent
+    assert where.locate(("list", 1, "y")) == Location(7, 9)
+    assert where.locate(("nowhere",)) == Location(1, 1)
