@@ -43,6 +43,10 @@ def all_rules() -> list[ModuleType]:
         port_security,
         primary_sender,
         references,
+        spf_lookup_limit,
+        spf_ptr,
+        spf_sender_unauthorised,
+        spf_syntax,
         target_settings,
         username_differs,
         whitespace,
@@ -59,6 +63,10 @@ def all_rules() -> list[ModuleType]:
         references,
         mailbox_conflict,
         target_settings,
+        spf_syntax,
+        spf_ptr,
+        spf_lookup_limit,
+        spf_sender_unauthorised,
     ]
 
 

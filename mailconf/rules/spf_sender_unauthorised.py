@@ -1,0 +1,56 @@
+"""Every service that sends in a domain's name is authorised by that domain's SPF.
+
+For an account sending from `x@domain` through a known service (its preset, or an SMTP host
+that belongs to a preset), the domain's SPF resource must include the service's mechanism.
+`validate --online` (and `mailconf spf check`) tests the real DNS answers.
+
+Passing::
+
+    accounts: {billing: {address: billing@acme.example, preset: microsoft365}}
+    spf: {acme.example: {mechanisms: [include:spf.protection.outlook.com]}}
+
+Failing (a warning)::
+
+    accounts: {billing: {address: billing@acme.example, preset: microsoft365}}
+    spf: {acme.example: {mechanisms: [include:my.billit.be]}}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mailconf.diagnostics import Severity
+from mailconf.endpoints import sends
+from mailconf.model import Account, Manifest
+from mailconf.presets import Preset, presets
+from mailconf.rules import Problem
+
+ID = "spf-sender-unauthorised"
+SEVERITY = Severity.WARNING
+
+
+def _service(account: Account) -> Preset | None:
+    """The known service an account sends through: its preset, or the preset owning its SMTP host."""
+    if account.outgoing is not None and account.outgoing.host:
+        host = account.outgoing.host.strip().lower().rstrip(".")
+        return next((p for p in presets().values() if p.smtp and p.smtp.host == host), None)
+    return presets().get(account.preset) if account.preset else None
+
+
+def check(manifest: Manifest) -> Iterator[Problem]:
+    domains = {d.rstrip(".").lower(): d for d in manifest.spf}
+    for name, account in manifest.accounts.items():
+        domain = account.address.strip().rsplit("@", 1)[-1].lower()
+        key = domains.get(domain)
+        if key is None or not sends(account):
+            continue
+        service = _service(account)
+        if service is None or service.spf_include is None:
+            continue
+        owned = {m.strip().lstrip("+").lower() for m in manifest.spf[key].mechanisms}
+        if service.spf_include.lower() not in owned:
+            yield Problem(
+                ("accounts", name, "address"),
+                f"mail from {account.address} through {service.title} is not authorised by the SPF of {domain}: "
+                f"add {service.spf_include} to spf.{domain}.mechanisms",
+            )
