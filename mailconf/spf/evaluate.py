@@ -137,7 +137,7 @@ class _Evaluation:
             text = select_record(answer.records)
             record = None if text is None else parse_record(text)
         except SpfPermError as error:
-            raise type(error)(f"{domain}: {error}") from None
+            raise type(error)(f"{domain}: {error}", error.code) from None
         if record is None and term is not None:
             raise SpfPermError(f"{term}: {domain} has no SPF record")
         return record
@@ -172,13 +172,17 @@ class _Evaluation:
     def count_lookup(self, term: str) -> None:
         self.lookups += 1
         if self.lookups > MAX_LOOKUPS:
-            raise SpfPermError(f"{term}: more than {MAX_LOOKUPS} DNS-querying terms (RFC 7208 4.6.4)")
+            raise SpfPermError(
+                f"{term}: more than {MAX_LOOKUPS} DNS-querying terms (RFC 7208 4.6.4)", "spf-lookup-limit"
+            )
 
     def count_void(self, void: bool, term: str) -> None:
         if void:
             self.voids += 1
             if self.voids > MAX_VOID_LOOKUPS:
-                raise SpfPermError(f"{term}: more than {MAX_VOID_LOOKUPS} void DNS lookups (RFC 7208 4.6.4)")
+                raise SpfPermError(
+                    f"{term}: more than {MAX_VOID_LOOKUPS} void DNS lookups (RFC 7208 4.6.4)", "spf-void-limit"
+                )
 
     def term_lookup(self, name: str, rdtype: str, term: str) -> tuple:
         """The term's own query: its void answers count against the limit of two."""
@@ -218,7 +222,9 @@ class _Evaluation:
             return False
         hosts = [host for host in self.term_lookup(target, "MX", mechanism.text) if host]  # "" = null MX
         if len(hosts) > MAX_MX_NAMES:
-            raise SpfPermError(f"{mechanism.text}: {target} has {len(hosts)} MX names, more than {MAX_MX_NAMES}")
+            raise SpfPermError(
+                f"{mechanism.text}: {target} has {len(hosts)} MX names, more than {MAX_MX_NAMES}", "spf-mx-limit"
+            )
         return any(
             self.in_networks(self.resolver.query(host, self.address_type).records, mechanism)
             for host in hosts

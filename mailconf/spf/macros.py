@@ -48,6 +48,11 @@ class Macro:
 Token = Literal | Macro
 
 
+def has_macros(tokens: tuple[Token, ...] | None) -> bool:
+    """True if the text depends on the connection (a %{...}, not just %%, %_ or %-)."""
+    return tokens is not None and any(isinstance(token, Macro) for token in tokens)
+
+
 def tokenize(text: str, *, explanation: bool = False) -> tuple[Token, ...]:
     """Split a macro-string into tokens, or raise `SpfSyntaxError`.
 

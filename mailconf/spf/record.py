@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_network
 
 from mailconf.spf.errors import SpfPermError, SpfSyntaxError
-from mailconf.spf.macros import Literal, Macro, Token, tokenize
+from mailconf.spf.macros import Literal, Token, has_macros, tokenize
 
 VERSION = "v=spf1"
 #: Qualifier -> the result a matching mechanism produces (4.6.2).
@@ -47,7 +47,7 @@ class Mechanism:
 
     @property
     def has_macros(self) -> bool:
-        return self.tokens is not None and any(isinstance(token, Macro) for token in self.tokens)
+        return has_macros(self.tokens)
 
     def identity(self) -> tuple[object, ...]:
         """What the mechanism authorises, regardless of qualifier and spelling (for de-duplication)."""
@@ -65,6 +65,10 @@ class Modifier:
     name: str
     value: str
     tokens: tuple[Token, ...] = field(compare=False, repr=False)
+
+    @property
+    def has_macros(self) -> bool:
+        return has_macros(self.tokens)
 
 
 Term = Mechanism | Modifier
@@ -110,11 +114,11 @@ def select_record(txt_records: Iterable[tuple[bytes, ...]]) -> str | None:
     records = [b"".join(strings) for strings in txt_records]
     spf = [raw for raw in records if is_spf(raw)]
     if len(spf) > 1:
-        raise SpfPermError(f"{len(spf)} SPF records where only one is allowed")
+        raise SpfPermError(f"{len(spf)} SPF records where only one is allowed", "spf-multiple-records")
     if not spf:
         return None
     if not spf[0].isascii():
-        raise SpfSyntaxError(f"SPF record has characters outside ASCII: {spf[0]!r}")
+        raise SpfSyntaxError(f"SPF record has characters outside ASCII: {spf[0]!r}", "spf-non-ascii")
     return spf[0].decode("ascii")
 
 
@@ -151,7 +155,7 @@ def parse_term(text: str) -> Term:
 
 def _check_ascii(text: str, what: str) -> None:
     if not text.isascii():
-        raise SpfSyntaxError(f"SPF {what} has characters outside ASCII: {text!r}")
+        raise SpfSyntaxError(f"SPF {what} has characters outside ASCII: {text!r}", "spf-non-ascii")
 
 
 def _parse_modifier(text: str, name: str, value: str) -> Modifier:

@@ -89,7 +89,7 @@ class DnsResolver:
     `timeout` seconds per distinct (name, type).
     """
 
-    def __init__(self, nameserver: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(self, nameserver: str | None = None, timeout: float | None = None) -> None:
         import dns.resolver
 
         self._resolver = dns.resolver.Resolver(configure=nameserver is None)
@@ -97,7 +97,7 @@ class DnsResolver:
             address, port = parse_nameserver(nameserver)
             self._resolver.nameservers = [address]
             self._resolver.port = port
-        self._resolver.timeout = self._resolver.lifetime = timeout
+        self._resolver.timeout = self._resolver.lifetime = timeout or DEFAULT_TIMEOUT
         self._cache: dict[tuple[str, str], Future[Answer]] = {}
         self._lock = threading.Lock()
         self.queries_sent = 0
