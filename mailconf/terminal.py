@@ -9,7 +9,8 @@ CODES = {"red": "31", "yellow": "33", "green": "32", "cyan": "36", "bold": "1", 
 
 
 def use_colour(stream: TextIO) -> bool:
-    return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
+    # no-color.org: NO_COLOR "present and not an empty string" turns colour off
+    return not os.environ.get("NO_COLOR") and hasattr(stream, "isatty") and stream.isatty()
 
 
 class Painter:
