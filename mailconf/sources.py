@@ -40,6 +40,7 @@ class ManifestSource:
     root: Path
     value: dict[str, Any] = field(default_factory=dict)
     files: list[SourceFile] = field(default_factory=list)
+    paths: list[Path] = field(default_factory=list)  # every file read, including those that failed to load
     origins: dict[Path_, SourceFile] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
@@ -84,7 +85,7 @@ def read_manifest(root: Path) -> ManifestSource:
     if not root.exists():
         source.diagnostics.append(Diagnostic("io", Severity.ERROR, "no such file or directory", str(root), 1, 1, ()))
         return source
-    paths = manifest_files(root)
+    paths = source.paths = manifest_files(root)
     if not paths:
         source.diagnostics.append(Diagnostic("io", Severity.ERROR, "the directory holds no *.yaml or *.yml file", str(root), 1, 1, ()))
     for path in paths:

@@ -49,7 +49,7 @@ class Report:
 
     @property
     def files(self) -> int:
-        return sum(max(len(r.source.files), 1) for r in self.results)
+        return sum(max(len(r.source.paths), 1) for r in self.results)
 
     def count(self, severity: Severity) -> int:
         return sum(1 for d in self.diagnostics if d.severity is severity)

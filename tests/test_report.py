@@ -97,3 +97,9 @@ def test_github_escapes_newlines_and_property_separators(tmp_path):
     [line, _] = report.github(Report([Validated(ManifestSource(tmp_path), None, [d])])).splitlines()
     assert line == "::error file=a%2Cb%3Ac.yaml,line=1,col=2,title=x::50%25 done%0Anext line"
 
+
+def test_files_counts_files_that_failed_to_load(write):
+    # Bug: the summary counted only files that loaded; a directory of two with one non-UTF-8 said "1 file".
+    root = write(CLEAN, "m/good.yaml").parent
+    (root / "bad.yaml").write_bytes(b"version: 1\nx: \xff\n")
+    assert validate([root]).files == 2
