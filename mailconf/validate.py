@@ -10,7 +10,7 @@ import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -19,6 +19,9 @@ from mailconf.diagnostics import Diagnostic, Severity
 from mailconf.model import EMAIL_PATTERN, HOST_PATTERN, NAME_PATTERN, DOMAIN_PATTERN, Manifest
 from mailconf.secrets import secret_references
 from mailconf.sources import ManifestSource, read_manifest
+
+if TYPE_CHECKING:
+    from mailconf.spf.resolver import Resolver
 
 _PATTERN_MEANING = {
     EMAIL_PATTERN: "is not an e-mail address (name@domain.example)",
@@ -74,13 +77,19 @@ def validate_path(root: Path) -> Validated:
     return result
 
 
-def validate(paths: list[Path], check_secrets: bool = False) -> Report:
-    """Validate each manifest path; with `check_secrets`, also resolve every secret reference."""
+def validate(paths: list[Path], check_secrets: bool = False, online: Resolver | None = None) -> Report:
+    """Validate each manifest path; with `check_secrets`, also resolve every secret reference;
+    with an `online` resolver, also analyse the SPF records an apply would publish."""
     results = [validate_path(p) for p in paths]
-    if check_secrets:
-        for result in results:
-            if result.manifest is not None:
-                result.diagnostics.extend(_secret_diagnostics(result.source, result.manifest))
+    for result in results:
+        if result.manifest is None:
+            continue
+        if check_secrets:
+            result.diagnostics.extend(_secret_diagnostics(result.source, result.manifest))
+        if online is not None:
+            from mailconf.online import online_diagnostics
+
+            result.diagnostics.extend(online_diagnostics(result.source, result.manifest, online))
     return Report(results)
 
 

@@ -18,20 +18,21 @@ def add_manifest_options(parser: argparse.ArgumentParser, path_help: str = "the 
     else:
         parser.add_argument("-m", "--manifest", dest="path", default=".", metavar="PATH", help=path_help)
     parser.add_argument("--state", metavar="FILE", help="the state store (default: .mailconf/state.db beside the manifest)")
+    parser.add_argument("--nameserver", metavar="HOST[:PORT]", help="DNS server for SPF flattening (default: the system's)")
 
 
 def add_target_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target", action="append", metavar="NAME", help="only this target (repeatable)")
 
 
-def open_workspace(path: str, state: str | None) -> Workspace:
+def open_workspace(path: str, state: str | None, nameserver: str | None = None) -> Workspace:
     """Open a manifest for planning; an invalid manifest prints its diagnostics and raises."""
     from mailconf import report
     from mailconf.engine.workspace import ManifestInvalid, Workspace
     from mailconf.terminal import Painter, use_colour
 
     try:
-        return Workspace(Path(path), Path(state) if state else None)
+        return Workspace(Path(path), Path(state) if state else None, nameserver)
     except ManifestInvalid as exc:
         print(report.text(exc.report, Painter(use_colour(sys.stderr))), file=sys.stderr)
         raise

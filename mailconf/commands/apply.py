@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     if saved is None and not args.auto_approve and not sys.stdin.isatty():
         raise UsageError("stdin is not a terminal, so apply cannot ask for confirmation: pass --auto-approve")
     paint = Painter(use_colour(sys.stdout))
-    workspace = open_workspace(saved["manifest"] if saved else args.path, args.state)
+    workspace = open_workspace(saved["manifest"] if saved else args.path, args.state, args.nameserver)
     try:
         plan = workspace.plan([t["target"] for t in saved["targets"]] if saved else args.target)
         if saved is not None:

@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     from mailconf.engine import render, savedplan
     from mailconf.terminal import Painter, use_colour
 
-    workspace = open_workspace(args.path, args.state)
+    workspace = open_workspace(args.path, args.state, args.nameserver)
     try:
         plan = workspace.plan(args.target)
     finally:

@@ -17,6 +17,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.add_argument("--format", choices=("text", "json", "github"), default="text", help="text (default), json (versioned shape), github (Actions annotations)")
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
     parser.add_argument("--check-secrets", action="store_true", help="also resolve every ${env:...}/${file:...} reference and report missing ones")
+    parser.add_argument("--online", action="store_true", help="also query DNS: analyse the SPF record each domain would get, and check each sending account's SMTP host passes it")
+    parser.add_argument("--nameserver", metavar="HOST[:PORT]", help="with --online: ask this DNS server instead of the system's")
+    parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS", help="with --online: limit per DNS query (default 2)")
     parser.set_defaults(handler=run)
 
 
@@ -28,7 +31,16 @@ def run(args: argparse.Namespace) -> int:
     from mailconf.terminal import Painter, use_colour
     from mailconf.validate import validate
 
-    result = validate([Path(p) for p in args.paths], check_secrets=args.check_secrets)
+    online = None
+    if args.online:
+        from mailconf.spf.resolver import DnsResolver
+
+        online = DnsResolver(args.nameserver, args.timeout)
+    elif args.nameserver or args.timeout is not None:
+        from mailconf.errors import UsageError
+
+        raise UsageError("--nameserver and --timeout apply to --online only")
+    result = validate([Path(p) for p in args.paths], check_secrets=args.check_secrets, online=online)
     if args.format == "json":
         print(report.as_json(result))
     elif args.format == "github":

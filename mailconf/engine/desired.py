@@ -7,15 +7,20 @@ foreign mechanisms), so they are finished by `spf_record` once the live state is
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mailconf import endpoints
 from mailconf.driver import Fields, Resource
 from mailconf.model import Account, Manifest, Spf
 from mailconf.secrets import Secret, resolve
 
+if TYPE_CHECKING:
+    from mailconf.spf.resolver import Resolver
+
 PRIMARY_KEY = "primary"
+LOOKUP_LIMIT = 10  # RFC 7208 4.6.4
 # Creation order: what is referenced comes first; deletions run in reverse.
 KIND_ORDER: tuple[str, ...] = ("account", "employee", "team_inbox", "project", "primary_sender", "spf")
 
@@ -73,11 +78,25 @@ def desired_resources(manifest: Manifest, base_dir: Path, kinds: frozenset[str])
     return found
 
 
-def spf_record(desired: Resource, live: Resource | None) -> Resource:
-    """The SPF resource as it should be published, given the live record (merge keeps foreign terms)."""
+def spf_record(desired: Resource, live: Resource | None, resolver: Callable[[], Resolver]) -> Resource:
+    """The SPF resource as it should be published, given the live record (merge keeps foreign terms).
+
+    With `flatten: true` and more than 10 look-ups, includes become ranges in chained records
+    (`_spf1.DOMAIN`, ...); flattening again at every plan is what shows a provider's drift.
+    """
     from mailconf.spf.merge import merge_record
 
     policy: Spf = desired.fields["policy"]
     current = live.fields.get("record") if live else None
     record = merge_record(current, list(policy.mechanisms), policy.all, policy.mode)
-    return Resource(desired.kind, desired.key, {"record": record, "chained": {}}, desired.protect)
+    chained: dict[str, str] = {}
+    if policy.flatten:
+        from mailconf.spf.analyze import analyze_txt
+        from mailconf.spf.flatten import flatten, txt_strings
+
+        dns = resolver()
+        if analyze_txt(desired.key, txt_strings(record), dns).tree.dns_lookups > LOOKUP_LIMIT:
+            records = dict(flatten(desired.key, record, dns).records)
+            record = records.pop(desired.key)
+            chained = records
+    return Resource(desired.kind, desired.key, {"record": record, "chained": chained}, desired.protect)

@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from mailconf.driver import Action, Change, Driver, Resource
 from mailconf.engine.desired import KIND_ORDER, spf_record
 from mailconf.engine.diff import compare, secret_fingerprints
 from mailconf.engine.state import Managed, StateStore
 from mailconf.model import Target
+
+if TYPE_CHECKING:
+    from mailconf.spf.resolver import Resolver
 
 # Below this many live resources, thresholds do not apply (a new target changes everything).
 MIN_RESOURCES_FOR_THRESHOLD = 10
@@ -78,8 +82,17 @@ def _order(change: Change) -> tuple[int, int, str]:
     return (0, rank, change.key)
 
 
-def plan_target(name: str, target: Target, driver: Driver, kinds: frozenset[str], desired: list[Resource], state: StateStore) -> TargetPlan:
-    """Read the target and diff it against `desired` (already narrowed to `kinds`)."""
+def plan_target(
+    name: str,
+    target: Target,
+    driver: Driver,
+    kinds: frozenset[str],
+    desired: list[Resource],
+    state: StateStore,
+    resolver: Callable[[], Resolver],
+) -> TargetPlan:
+    """Read the target and diff it against `desired` (already narrowed to `kinds`).
+    `resolver` gives DNS access, only asked for when an SPF record is flattened."""
     live = driver.read(kinds)
     live_by_address = {r.address: r for r in live}
     applied = state.managed(name)
@@ -88,7 +101,7 @@ def plan_target(name: str, target: Target, driver: Driver, kinds: frozenset[str]
     for wanted in desired:
         current = live_by_address.pop(wanted.address, None)
         if wanted.kind == "spf":
-            wanted = spf_record(wanted, current)
+            wanted = spf_record(wanted, current, resolver)
         write_only = driver.write_only.get(wanted.kind, frozenset())
         prints = secret_fingerprints(wanted.fields, write_only, state.fingerprint)
         remember[wanted.address] = Managed(wanted.protect, prints)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mailconf.diagnostics import Severity
 from mailconf.driver import Driver
@@ -15,6 +16,9 @@ from mailconf.engine.targets import managed_kinds, open_target
 from mailconf.errors import MailconfError, UsageError
 from mailconf.model import Manifest
 from mailconf.sources import ManifestSource
+
+if TYPE_CHECKING:
+    from mailconf.spf.resolver import Resolver
 from mailconf.validate import Report, Validated, validate_path
 
 STATE_FILE = Path(".mailconf") / "state.db"
@@ -38,7 +42,7 @@ class OpenTarget:
 class Workspace:
     """Everything plan, apply and import need from one manifest path."""
 
-    def __init__(self, path: Path, state_path: Path | None = None) -> None:
+    def __init__(self, path: Path, state_path: Path | None = None, nameserver: str | None = None) -> None:
         validated: Validated = validate_path(path)
         if validated.manifest is None or any(d.severity is Severity.ERROR for d in validated.diagnostics):
             raise ManifestInvalid(Report([validated]))
@@ -49,6 +53,16 @@ class Workspace:
         self.base_dir = self.source.base_dir
         self.state: StateStore = SqliteStateStore(state_path or self.base_dir / STATE_FILE)
         self._open: dict[str, OpenTarget] = {}
+        self._nameserver = nameserver
+        self._resolver: Resolver | None = None
+
+    def resolver(self) -> Resolver:
+        """DNS for SPF flattening, created on first use (most plans never need it)."""
+        if self._resolver is None:
+            from mailconf.spf.resolver import DnsResolver
+
+            self._resolver = DnsResolver(self._nameserver)
+        return self._resolver
 
     @property
     def fingerprint(self) -> str:
@@ -80,7 +94,7 @@ class Workspace:
         for name in self.target_names(only):
             opened = self.target(name)
             desired = desired_resources(self.manifest, self.base_dir, opened.kinds)
-            target_plans.append(plan_target(name, self.manifest.targets[name], opened.driver, opened.kinds, desired, self.state))
+            target_plans.append(plan_target(name, self.manifest.targets[name], opened.driver, opened.kinds, desired, self.state, self.resolver))
         secrets = hashlib.sha256()
         for target_plan in target_plans:
             for address, managed in sorted(target_plan.managed.items()):

@@ -31,6 +31,8 @@ def check(manifest: Manifest) -> Iterator[Problem]:
     from mailconf.spf.record import Mechanism, parse_term
 
     for domain, spf in manifest.spf.items():
+        if spf.flatten and spf.mode != "exact":
+            yield Problem(("spf", domain, "flatten"), "flatten: true needs mode: exact: a flattened record is rebuilt whole at every plan, so it cannot merge with foreign terms")
         seen: dict[object, int] = {}
         for index, text in enumerate(spf.mechanisms):
             path = ("spf", domain, "mechanisms", index)
