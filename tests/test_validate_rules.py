@@ -25,7 +25,7 @@ CASES = {
     "literal-secret": (
         B % 'password: "${file:b.secret}"',
         B % "password: ^hunter2",
-        'targets:\n  dns: {driver: rfc2136, settings: {tsig: {name: k, secret: ^c2VjcmV0}, api_key: "${env:K}"}}\n',
+        "targets:\n  dns: {driver: rfc2136, settings: {server: 127.0.0.1, zones: [acme.example], tsig: {name: k, secret: ^c2VjcmV0}}}\n",
         ["literal-secret", "literal-secret"],
     ),
     "endpoint": (
@@ -55,6 +55,12 @@ CASES = {
         "team_inboxes: {help: {account: office, members: [E1, ^E2]}}\n",
         ["reference"] * 4,
     ),
+    "target-settings": (
+        "",
+        "",
+        "targets:\n  a: {driver: ^sqlit}\n  b: {driver: sqlite, settings: {^pth: x.db}}\n  c: {driver: rfc2136, settings: {server: 127.0.0.1, zones: ^[], tsig: {name: k, secret: '${env:K}'}}}\n",
+        ["target-settings"] * 3,  # unknown driver; unknown setting (at its key); too few zones
+    ),
     "mailbox-conflict": (
         B % "incoming: {folder: INBOX}",
         B % "incoming: {folder: INBOX}",
@@ -64,17 +70,20 @@ CASES = {
     ),
 }
 PASSING_SECTIONS = {
+    "target-settings": "targets:\n  a: {driver: sqlite, settings: {path: x.db}}\n"
+    "  b: {driver: rfc2136, settings: {server: 127.0.0.1, zones: [acme.example], tsig: {name: k, secret: '${env:K}'}}}\n",
     "reference": "projects: {shop: {senders: {tracking: b}}}\nemployees: {E1: {name: Ann, mailbox: office}}\nteam_inboxes: {help: {account: b, members: [E1]}}\n",
     "mailbox-conflict": "employees: {E1: {name: Ann, mailbox: b}}\nteam_inboxes: {help: {account: office}}\n",
 }
 
 
-def _check(write, text: str) -> list[tuple[str, int, int]]:
-    return sorted((d.code, d.line, d.column) for d in validate([write(text)]).diagnostics)
+def _check(write, text: str, code: str | None = None) -> list[tuple[str, int, int]]:
+    """(code, line, column) of every diagnostic, or only of those with `code`."""
+    return sorted((d.code, d.line, d.column) for d in validate([write(text)]).diagnostics if code in (None, d.code))
 
 
 def test_every_rule_has_cases():
-    ids = {rule.ID for rule in rules.all_rules() if not rule.__name__.rsplit(".", 1)[-1].startswith("spf_")}
+    ids = {rule.ID for rule in rules.all_rules() if not rule.__name__.rsplit(".", 1)[-1].startswith("spf_")}  # SPF: tested with its rules
     assert ids == set(CASES) | {"primary-sender"}
 
 
@@ -88,7 +97,8 @@ def test_rule_fails_at_the_offending_value(write, rule_id):
     _, accounts, sections, codes = CASES[rule_id]
     text, spots = marked(CLEAN + accounts + sections)
     assert len(spots) == len(codes)
-    assert _check(write, text) == sorted((code, *spot) for code, spot in zip(codes, spots))
+    # only this rule's diagnostics: a literal secret in a target's settings also fails target-settings
+    assert _check(write, text, rule_id) == sorted((code, *spot) for code, spot in zip(codes, spots))
 
 
 @pytest.mark.parametrize(
@@ -137,4 +147,4 @@ def test_unknown_preset_is_always_a_diagnostic(write, account):
 def test_numeric_literal_secret_in_target_settings(write):
     # Bug: only strings were checked, so `api_key: 123456789` (YAML reads an int) passed.
     text, spots = marked(CLEAN + "targets:\n  t: {driver: x, settings: {api_key: ^123456789, pin_password: ^1.5, token: null, tsig_key: false}}\n")
-    assert _check(write, text) == [("literal-secret", *spot) for spot in spots]
+    assert _check(write, text, "literal-secret") == [("literal-secret", *spot) for spot in spots]
