@@ -125,7 +125,8 @@ class KnotServer:
 
     Lines are relative to the zone origin, e.g. ``'@ TXT "v=spf1 -all"'`` or ``'mail A 192.0.2.1'``;
     the SOA and NS records are added. `load()` replaces all zones and waits until every one is
-    served with its new serial, so a test can change DNS between two checks.
+    served with its new serial, so a test can change DNS between two checks. Zones named in
+    `broken` are configured with a zone file that cannot load: Knot answers SERVFAIL for them.
     """
 
     def __init__(self) -> None:
@@ -134,16 +135,16 @@ class KnotServer:
         self.proc: subprocess.Popen | None = None
         self._serial = 0
 
-    def start(self, zones: Mapping[str, Sequence[str]]) -> KnotServer:
-        self._write(zones)
+    def start(self, zones: Mapping[str, Sequence[str]], broken: Sequence[str] = ()) -> KnotServer:
+        self._write(zones, broken)
         self.proc = spawn(["knotd", "-c", f"{self.dir}/knot.conf"], self.dir, "knotd")
         self._wait(zones)
         return self
 
-    def load(self, zones: Mapping[str, Sequence[str]]) -> None:
+    def load(self, zones: Mapping[str, Sequence[str]], broken: Sequence[str] = ()) -> None:
         """Replace every zone: rewrite config and zone files, then reload the running server."""
         assert self.proc is not None, "start() first"
-        self._write(zones)
+        self._write(zones, broken)
         subprocess.run(
             ["knotc", "-c", f"{self.dir}/knot.conf", "reload"], check=True, capture_output=True, timeout=15
         )
@@ -154,8 +155,11 @@ class KnotServer:
             stop(self.proc)
         remove_dir(self.dir)
 
-    def _write(self, zones: Mapping[str, Sequence[str]]) -> None:
+    def _write(self, zones: Mapping[str, Sequence[str]], broken: Sequence[str]) -> None:
         self._serial += 1
+        for zone in broken:
+            with open(f"{self.dir}/{zone.rstrip('.').lower()}.zone", "w", encoding="utf-8") as f:
+                f.write("this is not a zone file\n")
         for zone, lines in zones.items():
             origin = zone.rstrip(".") + "."
             head = [
@@ -167,7 +171,7 @@ class KnotServer:
             # Knot names the file after the zone in lower case (the "%s" of the template).
             with open(f"{self.dir}/{zone.rstrip('.').lower()}.zone", "w", encoding="utf-8") as f:
                 f.write("\n".join([*head, *lines]) + "\n")
-        listing = "\n".join(f"  - domain: {zone.rstrip('.')}" for zone in zones)
+        listing = "\n".join(f"  - domain: {zone.rstrip('.')}" for zone in [*zones, *broken])
         with open(f"{self.dir}/knot.conf", "w", encoding="utf-8") as f:
             f.write(_KNOT_CONF.format(d=self.dir, port=self.port, zones=listing))
 
