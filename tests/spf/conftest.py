@@ -102,6 +102,13 @@ SPF_TEST = [
     'mx10 TXT "v=spf1 mx -all"',
     *(f"mx10 MX {n} m{n:02d}.spf.test." for n in range(10)),
     'ptr-limit TXT "v=spf1 ptr:ptrlimit.spf.test -all"',
+    # --- analysis only ---------------------------------------------------------------------
+    'clean TXT "v=spf1 include:prov-pass.spf.test mx -all"',
+    'warn TXT "v=spf1 ptr ?all"',
+    'pass-all TXT "v=spf1 +all"',
+    'near TXT "v=spf1 a:host.spf.test mx:mx.spf.test include:prov-pass.spf.test include:inc.spf.test -all"',
+    'all-first TXT "v=spf1 -all mx"',
+    'inc-macro TXT "v=spf1 include:%{l}.spf.test -all"',
     "h00.ptrlimit A 192.0.2.71",
     "h10.ptrlimit A 192.0.2.70",
 ]
