@@ -13,8 +13,22 @@ SCHEMA_ID = "https://mailconf.dev/schemas/manifest.schema.json"
 
 
 def manifest_schema() -> dict[str, Any]:
-    schema = Manifest.model_json_schema(mode="validation")
+    schema = _close_pattern_maps(Manifest.model_json_schema(mode="validation"))
     return {"$schema": SCHEMA_DIALECT, "$id": SCHEMA_ID, **schema}
+
+
+def _close_pattern_maps(node: Any) -> Any:
+    """pydantic renders `dict[Pattern-str, X]` as `patternProperties` alone, which lets any key that
+    misses the pattern through with any value; the model refuses such keys, so the schema must too."""
+    if isinstance(node, dict):
+        if "patternProperties" in node:
+            node.setdefault("additionalProperties", False)
+        for value in node.values():
+            _close_pattern_maps(value)
+    elif isinstance(node, list):
+        for value in node:
+            _close_pattern_maps(value)
+    return node
 
 
 def schemas() -> dict[str, dict[str, Any]]:
