@@ -215,7 +215,7 @@ class _Builder:
 
     def mapping(self, path: Path_, depth: int) -> dict[Any, Any]:
         result: dict[Any, Any] = {}
-        key_locations: dict[Any, Location] = {}
+        key_marks: dict[Any, Any] = {}  # raw marks: converted only for a duplicate
         merged: list[dict[Any, Any]] = []
         event = self.next()
         while not isinstance(event, ev.MappingEndEvent):
@@ -233,10 +233,10 @@ class _Builder:
                 merged.extend(self._merge_sources(value, key_mark))
                 event = self.next()
                 continue
-            if key in key_locations:
-                self.duplicates.append(DuplicateKey((*path, key), _loc(key_mark), key_locations[key]))
+            if key in key_marks:
+                self.duplicates.append(DuplicateKey((*path, key), _loc(key_mark), _loc(key_marks[key])))
             else:
-                key_locations[key] = _loc(key_mark)
+                key_marks[key] = key_mark
             result[key] = value
             event = self.next()
         for source in merged:

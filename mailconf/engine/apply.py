@@ -62,7 +62,7 @@ def _run(driver: Driver, batch: list[Change]) -> list[ChangeResult]:
 
 def _remember(plan: TargetPlan, state: StateStore, results: list[ChangeResult]) -> None:
     ok = [r.change for r in results if r.ok]
-    applied = [(c.address, plan.managed[c.address]) for c in ok if c.action is not Action.DELETE]
+    applied = [(c.address, plan.managed[c.address]) for c in ok if c.action is not Action.DELETE and c.address in plan.managed]
     removed = [c.address for c in ok if c.action is Action.DELETE]
     if applied or removed:
         state.record(plan.target, applied, removed)
@@ -71,7 +71,6 @@ def _remember(plan: TargetPlan, state: StateStore, results: list[ChangeResult]) 
 def _adopt_unchanged(plan: TargetPlan, state: StateStore, results: list[ChangeResult]) -> None:
     """Resources that needed no change are managed from now on (their `protect` flag included)."""
     touched = {r.change.address for r in results}
-    known = state.managed(plan.target)
-    adopt = [(a, m) for a, m in plan.managed.items() if a not in touched and known.get(a) != m]
+    adopt = [(a, m) for a, m in plan.managed.items() if a not in touched]
     if adopt:
         state.record(plan.target, adopt, [])

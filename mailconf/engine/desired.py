@@ -7,7 +7,7 @@ foreign mechanisms), so they are finished by `spf_record` once the live state is
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -55,27 +55,27 @@ def account_fields(account: Account, password: Secret | None) -> Fields:
     }
 
 
-def desired_resources(manifest: Manifest, base_dir: Path, kinds: frozenset[str]) -> list[Resource]:
-    """Every resource of these kinds the manifest declares; secrets resolved (SecretError if missing)."""
-    found: list[Resource] = []
+def desired_resources(manifest: Manifest, base_dir: Path, kinds: frozenset[str]) -> Iterator[Resource]:
+    """Every resource of these kinds the manifest declares; secrets resolved (SecretError if missing).
+    A generator: the plan compares each with its live twin and keeps only the changed ones."""
     if "account" in kinds:
         for key, account in manifest.accounts.items():
             password = resolve(account.password, base_dir) if account.password else None
-            found.append(Resource("account", key, account_fields(account, password), account.protect))
+            yield Resource("account", key, account_fields(account, password), account.protect)
     if "primary_sender" in kinds and manifest.primary_sender is not None:
-        found.append(Resource("primary_sender", PRIMARY_KEY, {"account": manifest.primary_sender}))
+        yield Resource("primary_sender", PRIMARY_KEY, {"account": manifest.primary_sender})
     if "project" in kinds:
-        found.extend(Resource("project", k, {"senders": dict(p.senders)}, p.protect) for k, p in manifest.projects.items())
+        for key, project in manifest.projects.items():
+            yield Resource("project", key, {"senders": dict(project.senders)}, project.protect)
     if "employee" in kinds:
-        found.extend(Resource("employee", k, {"name": e.name, "mailbox": e.mailbox}, e.protect) for k, e in manifest.employees.items())
+        for key, employee in manifest.employees.items():
+            yield Resource("employee", key, {"name": employee.name, "mailbox": employee.mailbox}, employee.protect)
     if "team_inbox" in kinds:
-        found.extend(
-            Resource("team_inbox", k, {"account": t.account, "members": list(t.members), "sender_name": t.sender_name}, t.protect)
-            for k, t in manifest.team_inboxes.items()
-        )
+        for key, inbox in manifest.team_inboxes.items():
+            yield Resource("team_inbox", key, {"account": inbox.account, "members": list(inbox.members), "sender_name": inbox.sender_name}, inbox.protect)
     if "spf" in kinds:
-        found.extend(Resource("spf", domain.rstrip(".").lower(), {"policy": spf}, spf.protect) for domain, spf in manifest.spf.items())
-    return found
+        for domain, spf in manifest.spf.items():
+            yield Resource("spf", domain.rstrip(".").lower(), {"policy": spf}, spf.protect)
 
 
 def spf_record(desired: Resource, live: Resource | None, resolver: Callable[[], Resolver]) -> Resource:

@@ -9,6 +9,7 @@ target's threshold share of its resources needs --force, as octoDNS does.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 from collections.abc import Callable, Iterable
@@ -40,7 +41,7 @@ class TargetPlan:
     live_count: int
     live_fingerprint: str
     needs_force: list[str] = field(default_factory=list)
-    # address -> what the state should remember after a successful apply of that address
+    # address -> what the state should remember after a successful apply, where it differs from the state
     managed: dict[str, Managed] = field(default_factory=dict)
 
     def count(self, action: Action) -> int:
@@ -87,13 +88,14 @@ def plan_target(
     target: Target,
     driver: Driver,
     kinds: frozenset[str],
-    desired: list[Resource],
+    desired: Iterable[Resource],
     state: StateStore,
     resolver: Callable[[], Resolver],
 ) -> TargetPlan:
     """Read the target and diff it against `desired` (already narrowed to `kinds`).
     `resolver` gives DNS access, only asked for when an SPF record is flattened."""
     live = driver.read(kinds)
+    gc.freeze()  # the live state lives to the end of the run: keep the collector from rescanning it
     live_by_address = {r.address: r for r in live}
     applied = state.managed(name)
     changes: list[Change] = []
@@ -104,11 +106,13 @@ def plan_target(
             wanted = spf_record(wanted, current, resolver)
         write_only = driver.write_only.get(wanted.kind, frozenset())
         prints = secret_fingerprints(wanted.fields, write_only, state.fingerprint)
-        remember[wanted.address] = Managed(wanted.protect, prints)
+        before = applied.get(wanted.address)
+        managed = Managed(wanted.protect, prints)
+        if managed != before:
+            remember[wanted.address] = managed
         if current is None:
             changes.append(Change(Action.CREATE, wanted.kind, wanted.key, wanted, None))
             continue
-        before = applied.get(wanted.address)
         diffs = compare(wanted, current, write_only, prints, before.fingerprints if before else {})
         if diffs:
             changes.append(Change(Action.UPDATE, wanted.kind, wanted.key, wanted, current, diffs))

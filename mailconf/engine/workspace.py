@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +51,7 @@ class Workspace:
         self.source: ManifestSource = validated.source
         self.manifest: Manifest = validated.manifest
         self.source.value = {}  # the model holds it all now; free the raw copy
+        gc.freeze()  # the model lives to the end of the run: keep the collector from rescanning it
         self.base_dir = self.source.base_dir
         self.state: StateStore = SqliteStateStore(state_path or self.base_dir / STATE_FILE)
         self._open: dict[str, OpenTarget] = {}

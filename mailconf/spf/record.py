@@ -7,6 +7,7 @@ start from a `Record` that is known to be well formed.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -134,6 +135,7 @@ def parse_record(text: str) -> Record:
     return Record(text, terms)
 
 
+@functools.lru_cache(maxsize=8192)
 def parse_term(text: str) -> Term:
     """Parse one term (a directive or a modifier), e.g. a manifest's ``include:my.billit.be``."""
     _check_ascii(text, "term")
