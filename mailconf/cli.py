@@ -7,6 +7,7 @@ when there are changes, 130 when interrupted.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from mailconf import __version__
@@ -51,3 +52,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("mailconf: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `mailconf ... | head`: the reader left; say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1

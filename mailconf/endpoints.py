@@ -28,8 +28,9 @@ SECURITY_PORT: dict[Protocol, dict[str, int]] = {
 class IncompleteEndpoint(MailconfError):
     """An endpoint lacks a host, or both port and security, and no preset supplies them."""
 
-    def __init__(self, missing: list[str]) -> None:
-        super().__init__(f"missing {' and '.join(missing)}: set them or use a preset")
+    def __init__(self, missing: list[str], preset: str | None) -> None:
+        fix = f"the preset {preset!r} does not supply it: set it" if preset else "set it, or use a preset"
+        super().__init__(f"missing {' and '.join(missing)}: {fix}")
         self.missing = missing
 
 
@@ -47,7 +48,7 @@ def _effective(protocol: Protocol, own: Outgoing | Incoming, preset_name: str | 
         security = PORT_SECURITY[protocol].get(port, ("tls",))[0]
     missing = [name for name, value in (("host", host), ("port or security", port)) if value is None]
     if missing:
-        raise IncompleteEndpoint(missing)
+        raise IncompleteEndpoint(missing, preset_name)
     assert host is not None and port is not None and security is not None
     return Endpoint(host, port, security)  # type: ignore[arg-type]
 

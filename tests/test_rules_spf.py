@@ -70,3 +70,8 @@ def test_own_smtp_host_of_a_known_service_counts_as_that_service(tmp_path: Path)
     path.write_text(HEAD.replace("preset: microsoft365", "outgoing: {host: smtp.gmail.com, port: 465}, incoming: {host: imap.gmail.com, port: 993}") + "    mechanisms: [include:my.billit.be]\n")
     [diagnostic] = validate_path(path).diagnostics
     assert "include:_spf.google.com" in diagnostic.message
+
+
+def test_all_tilde_unquoted_is_null_and_warned(tmp_path: Path) -> None:
+    assert ("spf-syntax", "warning", 8, 10) in _found(tmp_path, "    mechanisms: [include:spf.protection.outlook.com]\n    all: ~\n")
+    assert _found(tmp_path, '    mechanisms: [include:spf.protection.outlook.com]\n    all: "~"\n') == []

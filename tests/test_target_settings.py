@@ -25,3 +25,8 @@ def test_unknown_setting_is_located_at_its_key(tmp_path: Path) -> None:
 def test_unknown_driver_names_the_installed_ones(tmp_path: Path) -> None:
     [(code, line, column, message)] = _codes(tmp_path, "version: 1\ntargets:\n  a: {driver: sqlit}\n")
     assert (code, line, column) == ("target-settings", 3, 15) and "sqlite" in message
+
+
+def test_literal_secret_in_driver_settings_is_reported_once(tmp_path: Path) -> None:
+    found = _codes(tmp_path, "version: 1\ntargets:\n  dns:\n    driver: powerdns\n    settings: {url: 'http://127.0.0.1:8081', zones: [acme.example], api_key: hunter2}\n")
+    assert [(code, line) for code, line, _, _ in found] == [("literal-secret", 5)]

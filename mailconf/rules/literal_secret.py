@@ -44,8 +44,14 @@ def _settings(path: Path_, settings: dict[str, Any]) -> Iterator[Problem]:
     for key, value in settings.items():
         if isinstance(value, dict):
             yield from _settings((*path, key), value)
-        elif _SECRET_NAME.search(str(key)) and _literal(value):
+        elif is_literal_secret(key, value):
             yield Problem((*path, key), f"{key} {_FIX}")
+
+
+def is_literal_secret(key: object, value: Any) -> bool:
+    """Whether a setting named `key` holds a secret written literally (the target-settings rule
+    leaves these to this rule, so each is reported once, with this rule's advice)."""
+    return bool(_SECRET_NAME.search(str(key))) and _literal(value)
 
 
 def _literal(value: Any) -> bool:

@@ -31,6 +31,8 @@ def check(manifest: Manifest) -> Iterator[Problem]:
     from mailconf.spf.record import Mechanism, parse_term
 
     for domain, spf in manifest.spf.items():
+        if spf.all is None and "all" in spf.model_fields_set:
+            yield Problem(("spf", domain, "all"), "all: is empty, or ~ which YAML reads as null, so the live qualifier is kept: write softfail (or \"~\" in quotes)", severity=Severity.WARNING)
         if spf.flatten and spf.mode != "exact":
             yield Problem(("spf", domain, "flatten"), "flatten: true needs mode: exact: a flattened record is rebuilt whole at every plan, so it cannot merge with foreign terms")
         seen: dict[object, int] = {}

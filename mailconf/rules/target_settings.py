@@ -22,6 +22,7 @@ from mailconf.diagnostics import Severity
 from mailconf.errors import UsageError
 from mailconf.model import Manifest
 from mailconf.rules import Problem
+from mailconf.rules.literal_secret import is_literal_secret
 
 ID = "target-settings"
 SEVERITY = Severity.ERROR
@@ -41,6 +42,8 @@ def check(manifest: Manifest) -> Iterator[Problem]:
             cls.Settings.model_validate(target.settings)
         except ValidationError as exc:
             for error in exc.errors(include_url=False):
+                if error["loc"] and is_literal_secret(error["loc"][-1], error.get("input")):
+                    continue  # literal-secret reports it
                 path = (*base, "settings", *error["loc"])
                 field = ".".join(str(p) for p in error["loc"]) or "settings"
                 detail = "unknown setting" if error["type"] == "extra_forbidden" else error["msg"]
