@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from mailconf import endpoints
 from mailconf.driver import Fields, Resource
+from mailconf.errors import SecretError
 from mailconf.model import Account, Manifest, Spf
 from mailconf.secrets import Secret, resolve
 
@@ -60,7 +61,10 @@ def desired_resources(manifest: Manifest, base_dir: Path, kinds: frozenset[str])
     A generator: the plan compares each with its live twin and keeps only the changed ones."""
     if "account" in kinds:
         for key, account in manifest.accounts.items():
-            password = resolve(account.password, base_dir) if account.password else None
+            try:
+                password = resolve(account.password, base_dir) if account.password else None
+            except SecretError as exc:
+                raise SecretError(f"accounts.{key}.password: {exc}") from None
             yield Resource("account", key, account_fields(account, password), account.protect)
     if "primary_sender" in kinds and manifest.primary_sender is not None:
         yield Resource("primary_sender", PRIMARY_KEY, {"account": manifest.primary_sender})
