@@ -70,8 +70,10 @@ class Plan:
 def live_fingerprint(live: Iterable[Resource]) -> str:
     """A digest of everything read from a target: a saved plan is applied only if it is unchanged.
     `repr` of the plain field values is deterministic for a driver and far cheaper than JSON."""
-    ordered = sorted(live, key=lambda r: (r.kind, r.key))
-    return hashlib.sha256("\n".join(repr((r.kind, r.key, r.fields)) for r in ordered).encode()).hexdigest()
+    digest = hashlib.sha256()
+    for resource in sorted(live, key=lambda r: (r.kind, r.key)):
+        digest.update(repr((resource.kind, resource.key, resource.fields)).encode() + b"\n")
+    return digest.hexdigest()
 
 
 def _order(change: Change) -> tuple[int, int, str]:
