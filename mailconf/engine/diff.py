@@ -50,7 +50,8 @@ def _field_changes(old: Fields, new: Fields) -> list[FieldChange]:
     from deepdiff import DeepDiff  # heavy import, paid only when something differs
 
     seen: dict[tuple[Any, ...], FieldChange] = {}
-    tree = DeepDiff(old, new, view="tree", verbose_level=2)
+    differing = [k for k in {**old, **new} if old.get(k) != new.get(k)]  # deepdiff only what differs
+    tree = DeepDiff({k: old.get(k) for k in differing}, {k: new.get(k) for k in differing}, view="tree", verbose_level=2)
     for items in tree.values():
         for item in items:
             path = _up_to_list(item.path(output_format="list"))
