@@ -90,9 +90,14 @@ def spf_record(desired: Resource, live: Resource | None, resolver: Callable[[], 
     """
     from mailconf.spf.merge import merge_record
 
+    from mailconf.spf.errors import SpfError
+
     policy: Spf = desired.fields["policy"]
     current = live.fields.get("record") if live else None
-    record = merge_record(current, list(policy.mechanisms), policy.all, policy.mode)
+    try:
+        record = merge_record(current, list(policy.mechanisms), policy.all, policy.mode)
+    except SpfError as exc:
+        raise SpfError(f"spf.{desired.key}: cannot merge into the live record {current!r}: {exc}; fix the live record or use mode: exact") from None
     chained: dict[str, str] = {}
     if policy.flatten:
         from mailconf.spf.analyze import analyze_txt

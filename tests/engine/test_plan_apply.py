@@ -273,3 +273,24 @@ def test_account_fields_roundtrip_through_sqlite(ws: Workspace) -> None:
     ws.write(data)
     ws.cli("apply", "--auto-approve")
     assert ws.cli("plan", "--detailed-exitcode")[0] == 0
+
+
+def test_markdown_plan_for_a_pull_request_comment(ws: Workspace) -> None:
+    ws.write(manifest(accounts=2))
+    ws.cli("apply", "--auto-approve")
+    data = manifest(accounts=2)
+    data["accounts"]["a1"]["display_name"] = "Sales"
+    ws.write(data)
+    out = ws.cli("plan", "--format", "markdown")[1]
+    assert "| embedded | sqlite | 0 | 1 | 0 | 0 |" in out
+    assert "<details><summary>embedded: 0 to create, 1 to update" in out
+    assert '! account/a1\n    display_name: null -> "Sales"' in out
+
+
+def test_broken_live_spf_record_in_merge_mode_names_the_domain(ws: Workspace) -> None:
+    ws.write(manifest(accounts=2, spf={"acme.example": {"mechanisms": ["include:my.billit.be"]}}))
+    ws.cli("apply", "--auto-approve")
+    with sqlite3.connect(ws.root / "live.db") as db:
+        db.execute("UPDATE spf_record SET record = 'v=spf1 ip4:192.0.2.0/33 ~all'")
+    code, _, err = ws.cli("plan")
+    assert code == 1 and "spf.acme.example: cannot merge into the live record" in err and "/33" in err

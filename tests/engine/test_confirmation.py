@@ -1,0 +1,45 @@
+"""On a terminal, apply asks before changing anything and takes only 'yes'."""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from tests.engine.conftest import SECRET, manifest
+
+
+def _apply_on_a_terminal(root: Path, answer: bytes) -> tuple[int, str]:
+    controller, terminal = pty.openpty()
+    env = {**os.environ, "MC_TEST_PASSWORD": SECRET, "NO_COLOR": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "mailconf", "apply", str(root)], stdin=terminal, stdout=terminal, stderr=terminal, env=env)
+    os.close(terminal)
+    output = b""
+    while b"Only 'yes' will be accepted" not in output:
+        output += os.read(controller, 4096)
+    os.write(controller, answer + b"\n")
+    code = proc.wait(timeout=60)
+    try:
+        while chunk := os.read(controller, 4096):
+            output += chunk
+    except OSError:  # the terminal closes with the process
+        pass
+    os.close(controller)
+    return code, output.decode()
+
+
+def test_anything_but_yes_cancels(tmp_path: Path) -> None:
+    (tmp_path / "mailconf.yaml").write_text(yaml.safe_dump(manifest()))
+    code, output = _apply_on_a_terminal(tmp_path, b"y")
+    assert code == 1 and "Apply cancelled." in output
+    assert not (tmp_path / "live.db").exists()  # nothing was written
+
+
+def test_yes_applies_with_a_progress_counter(tmp_path: Path) -> None:
+    (tmp_path / "mailconf.yaml").write_text(yaml.safe_dump(manifest()))
+    code, output = _apply_on_a_terminal(tmp_path, b"yes")
+    assert code == 0 and "[1/4] account/a0: created" in output and "4 succeeded, 0 failed" in output
