@@ -39,4 +39,5 @@ def check(manifest: Manifest) -> Iterator[Problem]:
         }
         for path, value in fields.items():
             if value and value != value.strip():
-                yield Problem((*base, *path), f"{'.'.join(path)} {value!r} has whitespace at an end: remove it")
+                shown = "" if path == ("password",) else f" {value!r}"  # a password is never echoed, even a wrong one
+                yield Problem((*base, *path), f"{'.'.join(path)}{shown} has whitespace at an end: remove it")
