@@ -34,7 +34,6 @@ SecretRef = Annotated[
 ]
 Security = Literal["tls", "starttls", "none"]
 Kind = Literal["account", "primary_sender", "project", "employee", "team_inbox", "spf"]
-KINDS: tuple[str, ...] = ("account", "primary_sender", "project", "employee", "team_inbox", "spf")
 DOCUMENT_TYPES = ("invoice", "order_confirmation", "delivery_note", "tracking", "reminder", "quote", "credit_note", "dunning")
 
 

@@ -17,7 +17,7 @@ from mailconf import endpoints
 from mailconf.diagnostics import Diagnostic, Severity
 from mailconf.errors import MailconfError
 from mailconf.model import Manifest
-from mailconf.presets import presets
+from mailconf.presets import preset_for_smtp_host
 from mailconf.sources import ManifestSource
 from mailconf.spf.analyze import analyze_txt
 from mailconf.spf.errors import SpfError
@@ -114,8 +114,8 @@ def _fix(host: str, ip: str, domain: str, resolver: Resolver) -> str:
     """The mechanism to add: the service's documented include when the host is a known service's,
     else an include of the host's parent domain whose own SPF passes this address, else the address."""
     host = host.lower().rstrip(".")
-    service = next((p for p in presets().values() if p.smtp and p.smtp.host == host and p.spf_include), None)
-    if service is not None:
+    service = preset_for_smtp_host(host)
+    if service is not None and service.spf_include:
         return f"add {service.spf_include} to spf.{domain}.mechanisms"
     labels = host.split(".")
     for start in range(1, len(labels) - 1):

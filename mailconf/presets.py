@@ -46,6 +46,12 @@ def presets() -> Mapping[str, Preset]:
     return _load()
 
 
+def preset_for_smtp_host(host: str) -> Preset | None:
+    """The preset whose SMTP server is `host` (an account that writes the host out still uses the service)."""
+    host = host.strip().lower().rstrip(".")
+    return next((p for p in _load().values() if p.smtp and p.smtp.host == host), None)
+
+
 def get_preset(name: str) -> Preset:
     """The preset called ``name``; raises UnknownPresetError with a suggestion."""
     known = _load()

@@ -18,7 +18,6 @@ from mailconf.terminal import Painter
 from mailconf.validate import Report
 
 JSON_VERSION = 1
-FORMATS = ("text", "json", "github")
 
 
 def _ordered(report: Report) -> list[Diagnostic]:

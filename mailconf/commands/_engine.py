@@ -18,11 +18,12 @@ def add_manifest_options(parser: argparse.ArgumentParser, path_help: str = "the 
     else:
         parser.add_argument("-m", "--manifest", dest="path", default=".", metavar="PATH", help=path_help)
     parser.add_argument("--state", metavar="FILE", help="the state store (default: .mailconf/state.db beside the manifest)")
-    parser.add_argument("--nameserver", metavar="HOST[:PORT]", help="DNS server for SPF flattening (default: the system's)")
 
 
-def add_target_option(parser: argparse.ArgumentParser) -> None:
+def add_planning_options(parser: argparse.ArgumentParser) -> None:
+    """Options of the verbs that make a plan: which targets, and the DNS server SPF flattening asks."""
     parser.add_argument("--target", action="append", metavar="NAME", help="only this target (repeatable)")
+    parser.add_argument("--nameserver", metavar="HOST[:PORT]", help="DNS server for SPF flattening (default: the system's)")
 
 
 def open_workspace(path: str, state: str | None, nameserver: str | None = None) -> Workspace:

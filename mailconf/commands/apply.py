@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from mailconf.commands._engine import add_manifest_options, add_target_option, open_workspace
+from mailconf.commands._engine import add_manifest_options, add_planning_options, open_workspace
 
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "moved since. Exit 0 when every change succeeded, 1 otherwise.",
     )
     add_manifest_options(parser, "the manifest file or directory, or a saved plan file (default: .)")
-    add_target_option(parser)
+    add_planning_options(parser)
     parser.add_argument("--auto-approve", action="store_true", help="apply without asking (required when stdin is not a terminal)")
     parser.add_argument("--force", action="store_true", help="allow a plan over a target's update/delete threshold")
     parser.add_argument("--concurrency", type=int, default=4, metavar="N", help="change batches in flight per target (default 4)")

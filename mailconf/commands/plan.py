@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mailconf.commands._engine import add_manifest_options, add_target_option, open_workspace
+from mailconf.commands._engine import add_manifest_options, add_planning_options, open_workspace
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -17,7 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "0 no changes, 2 changes, 1 error.",
     )
     add_manifest_options(parser)
-    add_target_option(parser)
+    add_planning_options(parser)
     parser.add_argument("--format", choices=("text", "markdown", "json"), default="text", help="text (default), markdown (PR comment), json (versioned)")
     parser.add_argument("--out", metavar="FILE", help="save the plan (JSON, no secrets) for `mailconf apply FILE`")
     parser.add_argument("--detailed-exitcode", action="store_true", help="exit 2 when there are changes")

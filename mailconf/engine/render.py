@@ -23,7 +23,6 @@ from mailconf.secrets import Secret
 from mailconf.terminal import Painter
 
 JSON_VERSION = 1
-FORMATS = ("text", "markdown", "json")
 _SYMBOL = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-"}
 _COLOUR = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.DELETE: "red"}
 

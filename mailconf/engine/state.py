@@ -84,6 +84,10 @@ class StateStore(ABC):
     @abstractmethod
     def lock_of(self, target: str) -> Lock | None: ...
 
+    @abstractmethod
+    def close(self) -> None:
+        """Release the store's connection."""
+
     @contextmanager
     def locked(self, target: str) -> Iterator[None]:
         self.acquire(target, lock_holder())

@@ -107,3 +107,4 @@ class Workspace:
     def close(self) -> None:
         for opened in self._open.values():
             opened.driver.close()
+        self.state.close()

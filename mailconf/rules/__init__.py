@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Protocol
 
 from mailconf.diagnostics import Severity
@@ -27,13 +26,15 @@ class Problem:
 
 
 class Rule(Protocol):
+    """What a rule module provides (modules satisfy it structurally)."""
+
     ID: str
     SEVERITY: Severity
 
     def check(self, manifest: Manifest) -> Iterator[Problem]: ...
 
 
-def all_rules() -> list[ModuleType]:
+def all_rules() -> list[Rule]:
     """Every rule module, in reporting order."""
     from mailconf.rules import (
         default_accounts,
@@ -70,7 +71,7 @@ def all_rules() -> list[ModuleType]:
     ]
 
 
-def run(manifest: Manifest) -> Iterator[tuple[ModuleType, Problem]]:
+def run(manifest: Manifest) -> Iterator[tuple[Rule, Problem]]:
     """Every problem of every rule, tagged with its rule."""
     for rule in all_rules():
         for problem in rule.check(manifest):

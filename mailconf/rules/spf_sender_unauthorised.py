@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from mailconf.diagnostics import Severity
 from mailconf.endpoints import sends
 from mailconf.model import Account, Manifest
-from mailconf.presets import Preset, presets
+from mailconf.presets import Preset, preset_for_smtp_host, presets
 from mailconf.rules import Problem
 
 ID = "spf-sender-unauthorised"
@@ -32,8 +32,7 @@ SEVERITY = Severity.WARNING
 def _service(account: Account) -> Preset | None:
     """The known service an account sends through: its preset, or the preset owning its SMTP host."""
     if account.outgoing is not None and account.outgoing.host:
-        host = account.outgoing.host.strip().lower().rstrip(".")
-        return next((p for p in presets().values() if p.smtp and p.smtp.host == host), None)
+        return preset_for_smtp_host(account.outgoing.host)
     return presets().get(account.preset) if account.preset else None
 
 
