@@ -96,7 +96,8 @@ def stop(proc: subprocess.Popen, timeout: float = 10) -> None:
             proc.wait()
 
 
-_KNOT_CONF = """\
+#: The server part of a Knot configuration on loopback; callers add keys, ACLs and zones.
+KNOT_SERVER_CONF = """\
 server:
     rundir: "{d}"
     listen: 127.0.0.1@{port}
@@ -107,6 +108,9 @@ log:
     any: warning
 database:
     storage: "{d}"
+"""
+
+_KNOT_CONF = KNOT_SERVER_CONF + """\
 control:
     listen: "{d}/knot.sock"
 template:

@@ -31,7 +31,7 @@ import dns.tsig
 import dns.update
 import pytest
 
-from realservers import alive, free_port, remove_dir, server_dir, spawn, stop, wait_zone
+from realservers import KNOT_SERVER_CONF, alive, free_port, remove_dir, server_dir, spawn, stop, wait_zone
 
 from mailconf.driver import Action, Change, Resource
 
@@ -46,17 +46,7 @@ $TTL 300
 ns1 A   127.0.0.1
 """
 
-_KNOT_CONF = """\
-server:
-    rundir: "{d}"
-    listen: 127.0.0.1@{port}
-    tcp-workers: 2
-    udp-workers: 2
-log:
-  - target: stderr
-    any: warning
-database:
-    storage: "{d}"
+_KNOT_CONF = KNOT_SERVER_CONF + """\
 key:
   - id: {key}
     algorithm: hmac-sha256
