@@ -35,27 +35,29 @@ def run(args: argparse.Namespace) -> int:
 
     from mailconf.engine import render, savedplan
     from mailconf.engine.apply import apply_target
+    from mailconf.engine.review import review
     from mailconf.errors import UsageError
     from mailconf.terminal import Painter, use_colour
 
-    saved = savedplan.load(Path(args.path))
     if args.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
+    path = Path(args.path)
+    saved = savedplan.load(path) if savedplan.is_saved_plan(path) else None
     if saved is not None and args.target:
         raise UsageError("a saved plan already fixes its targets: drop --target")
     if saved is None and not args.auto_approve and not sys.stdin.isatty():
         raise UsageError("stdin is not a terminal, so apply cannot ask for confirmation: pass --auto-approve")
-    paint = Painter(use_colour(sys.stdout))
-    workspace = open_workspace(saved["manifest"] if saved else args.path, args.state, args.nameserver)
+    paint = Painter(use_colour(sys.stdout, args.no_color))
+    manifest = savedplan.manifest_path(saved, path) if saved else path
+    workspace = open_workspace(str(manifest), args.state, args.nameserver, args.no_color)
     try:
-        plan = workspace.plan([t["target"] for t in saved["targets"]] if saved else args.target)
+        reviewed = review(workspace.plan([t.target for t in saved.targets] if saved else args.target), workspace.state, args.force)
         if saved is not None:
-            savedplan.verify(saved, plan)
-        print(render.text(plan, paint))
-        if plan.blocked:
-            return 1
-        if plan.needs_force and not args.force:
-            print("Refusing to apply: the plan is over a threshold (see above); review it and pass --force.", file=sys.stderr)
+            savedplan.verify(saved, reviewed)
+        plan = reviewed.plan
+        print(render.text(reviewed, paint))
+        if reviewed.blockers:
+            print(REFUSAL, file=sys.stderr)
             return 1
         if plan.has_changes and saved is None and not args.auto_approve and not _confirmed():
             print("Apply cancelled.")
@@ -73,8 +75,16 @@ def run(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+REFUSAL = "Refusing to apply: the plan is blocked (see \"Blocked:\" above); resolve each reason, or review the plan and pass --force where it says so."
+
+
 def _confirmed() -> bool:
-    answer = input("Apply these changes? Only 'yes' will be accepted: ")
+    """Only 'yes' applies; end of input (Ctrl-D) is a no."""
+    try:
+        answer = input("Apply these changes? Only 'yes' will be accepted: ")
+    except EOFError:
+        print()
+        return False
     return answer.strip() == "yes"
 
 

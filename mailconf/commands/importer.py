@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     output = Path(args.output) / "mailconf.yaml"
     if output.exists():
         raise UsageError(f"{output} exists: import into an empty directory so nothing is overwritten")
-    workspace = open_workspace(args.path, args.state)
+    workspace = open_workspace(args.path, args.state, no_color=args.no_color)
     try:
         [name] = workspace.target_names([args.target])
         opened = workspace.target(name)
