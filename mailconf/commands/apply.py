@@ -19,8 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "apply",
         help="apply the changes a plan shows",
         description="Plan, confirm, then apply the changes through each target's driver, in dependency order. "
-        "PATH may be a plan saved with `plan --out`; it is refused if the manifest, a secret or the live state "
-        "moved since. Exit 0 when every change succeeded, 1 otherwise.",
+        "PATH may be a plan saved with `plan --out`; it is refused, naming what moved, if the manifest, a target's "
+        "live state, mailconf's state or a secret moved since. A blocked plan is refused. Exit 0 when every change "
+        "succeeded, 1 otherwise.",
     )
     add_manifest_options(parser, "the manifest file or directory, or a saved plan file (default: .)")
     add_planning_options(parser)

@@ -15,7 +15,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         description="Read each target's live state, diff it against the manifest and print the changes. "
         "Secrets show as (sensitive) or (changed), never their value. Exit 1 when the plan is blocked "
         "(a protected resource no longer declared, a threshold needing --force) or on error; otherwise 0, "
-        "or with --detailed-exitcode 0 no changes, 2 changes.",
+        "or with --detailed-exitcode 0 no changes, 2 changes (a protect flag to record included).",
     )
     add_manifest_options(parser)
     add_planning_options(parser)
@@ -48,4 +48,5 @@ def run(args: argparse.Namespace) -> int:
         print(f"Saved the plan to {args.out}; apply it with `mailconf apply {args.out}`.", file=sys.stderr)
     if reviewed.blockers:
         return 1
-    return 2 if args.detailed_exitcode and reviewed.plan.has_changes else 0
+    # a protect flag to record is a change: a CI job that applies only on 2 must not skip it
+    return 2 if args.detailed_exitcode and (reviewed.plan.has_changes or reviewed.has_protect_changes) else 0

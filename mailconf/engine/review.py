@@ -24,8 +24,8 @@ from mailconf.secrets import Secret
 IDENTITY = {"account": "address", "team_inbox": "account", "employee": "mailbox"}
 # A delete and a create of the same kind sharing this share of their fields may be a rename.
 NEARLY_SAME = 0.75
-# Comparing every delete with every create is quadratic: above this many pairs only identical
-# fields and identity fields are matched.
+# Comparing every delete with every create is quadratic: above this many pairs of a kind
+# without an identity field, no rename is suggested.
 MAX_FUZZY_PAIRS = 10_000
 
 
@@ -89,9 +89,10 @@ def leaves(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
 
 
 def _comparable(change: Change) -> dict[str, Any]:
+    """The set fields of a create's desired or a delete's live resource (secrets cannot be compared)."""
     resource = change.desired if change.action is Action.CREATE else change.live
     assert resource is not None
-    return {path: value for path, value in leaves(resource.fields) if not isinstance(value, Secret)}
+    return {path: value for path, value in leaves(resource.fields) if value is not None and not isinstance(value, Secret)}
 
 
 def _similarity(a: dict[str, Any], b: dict[str, Any]) -> float:
@@ -100,15 +101,19 @@ def _similarity(a: dict[str, Any], b: dict[str, Any]) -> float:
 
 
 def _pairs(creates: list[Change], deletes: list[Change]) -> Iterator[tuple[Change, Change]]:
-    """Candidate (create, delete) pairs of one kind, most likely first."""
+    """Candidate (create, delete) pairs of one kind, most likely first. A kind with an identity
+    field pairs only on it (two accounts on the same servers are not a rename unless their
+    address is the same); others pair on nearly the same fields."""
     fields = {id(c): _comparable(c) for c in creates + deletes}
     identity = IDENTITY.get(creates[0].kind)
-    by_identity: dict[Any, list[Change]] = {}
-    for d in deletes:
-        if identity and fields[id(d)].get(identity) is not None:
-            by_identity.setdefault(fields[id(d)][identity], []).append(d)
-    for c in creates:
-        yield from ((c, d) for d in by_identity.get(fields[id(c)].get(identity), []))
+    if identity is not None:
+        by_identity: dict[Any, list[Change]] = {}
+        for d in deletes:
+            by_identity.setdefault(fields[id(d)].get(identity), []).append(d)
+        for c in creates:
+            if (value := fields[id(c)].get(identity)) is not None:
+                yield from ((c, d) for d in by_identity.get(value, []))
+        return
     if len(creates) * len(deletes) <= MAX_FUZZY_PAIRS:
         scored = [(_similarity(fields[id(c)], fields[id(d)]), i, j) for i, c in enumerate(creates) for j, d in enumerate(deletes)]
         for score, i, j in sorted(scored, key=lambda s: -s[0]):

@@ -92,8 +92,6 @@ def load(path: Path) -> SavedPlan:
         raise UsageError(
             f"{path} is not a mailconf plan file (version {JSON_VERSION}): {where}: {error['msg']}; make it again with `mailconf plan --out`"
         ) from None
-    except RecursionError:
-        raise UsageError(f"{path} is not a saved plan: JSON nested too deeply") from None
 
 
 def manifest_path(saved: SavedPlan, plan_file: Path) -> Path:

@@ -90,7 +90,7 @@ def test_setting_and_clearing_protect_shows_in_the_plan(ws: Workspace) -> None:
     data["accounts"]["a1"]["protect"] = True
     ws.write(data)
     code, out, _ = ws.cli("plan", "--detailed-exitcode")
-    assert code == 0 and "~ account/a1" in out and "protect: false -> true" in out and "No changes. Live" not in out
+    assert code == 2 and "~ account/a1" in out and "protect: false -> true" in out and "No changes. Live" not in out
     protect = json.loads(ws.cli("plan", "--format", "json")[1])["targets"][0]["protect"]
     assert protect == [{"address": "account/a1", "old": False, "new": True}]
     ws.cli("apply", "--auto-approve")
@@ -124,14 +124,22 @@ def test_a_key_rename_shows_as_delete_and_create_with_a_hint(ws: Workspace, edit
 
 
 def test_unrelated_delete_and_create_get_no_rename_hint(ws: Workspace) -> None:
-    ws.write(manifest(accounts=3))
+    ws.write(manifest(accounts=3, projects={"shop": {"senders": {"invoice": "a1", "tracking": "a2"}}}))
     ws.cli("apply", "--auto-approve")
-    data = manifest(accounts=3)
-    other = data["accounts"].pop("a2")
-    data["accounts"]["billing"] = {**other, "address": "billing@acme.example", "display_name": "Billing", "outgoing": {"host": "smtp.other.example", "port": 465}, "incoming": None}
+    data = manifest(accounts=3, projects={"b2b": {"senders": {"delivery_note": "a0"}}})
+    data["accounts"]["billing"] = {**data["accounts"].pop("a2"), "address": "billing@acme.example"}  # same servers, another mailbox
     ws.write(data)
     out = ws.cli("plan")[1]
-    assert "+ account/billing" in out and "- account/a2" in out and "rename" not in out
+    assert "+ account/billing" in out and "- account/a2" in out and "+ project/b2b" in out and "rename" not in out
+
+
+def test_a_project_under_a_new_key_gets_a_rename_hint(ws: Workspace) -> None:
+    senders = {"invoice": "a1", "tracking": "a2", "order_confirmation": "a1", "delivery_note": "a2"}
+    ws.write(manifest(accounts=3, projects={"shop": {"senders": senders}}))
+    ws.cli("apply", "--auto-approve")
+    ws.write(manifest(accounts=3, projects={"webshop": {"senders": {**senders, "delivery_note": "a1"}}}))  # 3 of 4 the same
+    out = ws.cli("plan")[1]
+    assert "+ project/webshop  (may be a rename of project/shop" in out and "- project/shop  (may be renamed to project/webshop)" in out
 
 
 def test_text_output_has_a_legend_when_it_shows_symbols(ws: Workspace) -> None:
