@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
 
     workspace = open_workspace(args.path, args.state, args.nameserver, args.no_color)
     try:
-        reviewed = review(workspace.plan(args.target), workspace.state)
+        reviewed = review(workspace.plan(args.target), workspace.state, saved=bool(args.out))
     finally:
         workspace.close()
     if args.format == "json":

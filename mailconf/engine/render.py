@@ -6,7 +6,7 @@ its reasons. The JSON shape (version 1) is also the saved plan file::
 
     {"version": 1, "manifest": str, "manifest_fingerprint": str, "secrets_fingerprint": str,
      "targets": [{"target": str, "driver": str, "live_count": int, "live_fingerprint": str,
-                  "state_fingerprint": str,
+                  "state_fingerprint": str (saved plans only),
                   "changes": [{"action": "create" | "update" | "delete", "address": str,
                                "fields": [{"path": str, "old": any, "new": any, "sensitive": bool}],
                                "rename_hint": str (optional: the address this may be a rename of/to)}],
@@ -174,6 +174,19 @@ def _change(change: Change, review: TargetReview) -> dict[str, Any]:
     return entry
 
 
+def _target(t: TargetPlan, review: TargetReview) -> dict[str, Any]:
+    entry: dict[str, Any] = {"target": t.target, "driver": t.driver, "live_count": t.live_count, "live_fingerprint": t.live_fingerprint}
+    if review.state_fingerprint is not None:
+        entry["state_fingerprint"] = review.state_fingerprint
+    return entry | {
+        "changes": [_change(c, review) for c in t.changes],
+        "protect": [{"address": a, "old": not new, "new": new} for a, new in sorted(review.protect.items())],
+        "unmanaged": [r.address for r in t.unmanaged],
+        "blocked": t.blocked,
+        "needs_force": t.needs_force,
+    }
+
+
 def to_dict(review: Review) -> dict[str, Any]:
     plan = review.plan
     return {
@@ -181,21 +194,7 @@ def to_dict(review: Review) -> dict[str, Any]:
         "manifest": plan.manifest,
         "manifest_fingerprint": plan.manifest_fingerprint,
         "secrets_fingerprint": plan.secrets_fingerprint,
-        "targets": [
-            {
-                "target": t.target,
-                "driver": t.driver,
-                "live_count": t.live_count,
-                "live_fingerprint": t.live_fingerprint,
-                "state_fingerprint": review.targets[t.target].state_fingerprint,
-                "changes": [_change(c, review.targets[t.target]) for c in t.changes],
-                "protect": [{"address": a, "old": not new, "new": new} for a, new in sorted(review.targets[t.target].protect.items())],
-                "unmanaged": [r.address for r in t.unmanaged],
-                "blocked": t.blocked,
-                "needs_force": t.needs_force,
-            }
-            for t in plan.targets
-        ],
+        "targets": [_target(t, review.targets[t.target]) for t in plan.targets],
         "blocked": review.blockers,
         "summary": _summary(plan),
     }

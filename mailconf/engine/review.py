@@ -33,7 +33,7 @@ MAX_FUZZY_PAIRS = 10_000
 class TargetReview:
     protect: dict[str, bool] = field(default_factory=dict)  # address -> new flag (the old one is its opposite)
     renames: dict[str, str] = field(default_factory=dict)  # address -> the address it may be a rename of/to
-    state_fingerprint: str = ""
+    state_fingerprint: str | None = None  # only for saved plans: reading the whole state costs time
 
 
 @dataclass
@@ -52,14 +52,16 @@ class Review:
         return any(t.protect for t in self.targets.values())
 
 
-def review(plan: Plan, state: StateStore, force: bool = False) -> Review:
+def review(plan: Plan, state: StateStore, force: bool = False, saved: bool = False) -> Review:
+    """`saved`: the plan is saved or checked against a saved one, so fingerprint the state too."""
     targets = {}
     for target_plan in plan.targets:
-        before = state.managed(target_plan.target)
+        # the state is read only when something may differ from it (a no-change plan skips it)
+        before = state.managed(target_plan.target) if saved or target_plan.managed else {}
         targets[target_plan.target] = TargetReview(
             protect=_protect_changes(target_plan, before),
             renames=_renames(target_plan.changes),
-            state_fingerprint=state_fingerprint(before),
+            state_fingerprint=state_fingerprint(before) if saved else None,
         )
     return Review(plan, targets, force)
 
