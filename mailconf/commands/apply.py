@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING
 
 from mailconf.commands._engine import add_manifest_options, add_planning_options, open_workspace
 
-
 if TYPE_CHECKING:
     from mailconf.driver import ChangeResult
     from mailconf.terminal import Painter
+
+# One refusal for every reason a plan is blocked (protected resources, thresholds): scripts match one line.
+REFUSAL = "Refusing to apply: the plan is blocked (see \"Blocked:\" above); resolve each reason, or review the plan and pass --force where it says so."
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -74,9 +76,6 @@ def run(args: argparse.Namespace) -> int:
     if plan.has_changes:
         print(f"Apply finished: {total - failed} succeeded, {failed} failed." + (" Run apply again after fixing the failures." if failed else ""))
     return 1 if failed else 0
-
-
-REFUSAL = "Refusing to apply: the plan is blocked (see \"Blocked:\" above); resolve each reason, or review the plan and pass --force where it says so."
 
 
 def _confirmed() -> bool:

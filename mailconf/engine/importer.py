@@ -64,11 +64,11 @@ def rebase(value: Any, source: Path, destination: Path, key: str = "") -> Any:
     return value
 
 
-def _account(target: str, key: str, fields: dict[str, Any], has_password: bool) -> dict[str, Any]:
+def _account(target: str, key: str, fields: dict[str, Any], with_password: bool) -> dict[str, Any]:
     account: dict[str, Any] = {"address": fields["address"]}
     if fields.get("username") not in (None, fields["address"]):
         account["username"] = fields["username"]
-    if has_password:
+    if with_password:
         account["password"] = f"${{env:{password_variable(target, key)}}}"
     for name in ("display_name", "signature", "salutation", "reply_to"):
         if fields.get(name) is not None:
