@@ -34,6 +34,14 @@ def test_a_saved_plan_applies_from_any_working_directory(ws: Workspace, tmp_path
     assert done.returncode == 0 and "4 succeeded, 0 failed" in done.stdout, done.stderr
 
 
+def test_a_plan_of_a_manifest_file_applies_from_elsewhere(ws: Workspace, tmp_path_factory: pytest.TempPathFactory) -> None:
+    manifest_file = ws.write(manifest())
+    plan_file = tmp_path_factory.mktemp("artifacts") / "plan.json"  # e.g. a CI artifact directory
+    assert ws.run("plan", str(manifest_file), "--out", str(plan_file))[0] == 0
+    code, out, err = ws.run("apply", str(plan_file))
+    assert code == 0 and "4 succeeded" in out, err
+
+
 def test_an_absolute_manifest_path_is_kept(ws: Workspace) -> None:
     plan_file = _saved(ws)
     data = json.loads(plan_file.read_text())
