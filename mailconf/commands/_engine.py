@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mailconf.terminal import add_colour_option
+
 if TYPE_CHECKING:
     from mailconf.engine.workspace import Workspace
 
@@ -18,6 +20,7 @@ def add_manifest_options(parser: argparse.ArgumentParser, path_help: str = "the 
     else:
         parser.add_argument("-m", "--manifest", dest="path", default=".", metavar="PATH", help=path_help)
     parser.add_argument("--state", metavar="FILE", help="the state store (default: .mailconf/state.db beside the manifest)")
+    add_colour_option(parser)
 
 
 def add_planning_options(parser: argparse.ArgumentParser) -> None:
@@ -26,7 +29,7 @@ def add_planning_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--nameserver", metavar="HOST[:PORT]", help="DNS server for SPF flattening (default: the system's)")
 
 
-def open_workspace(path: str, state: str | None, nameserver: str | None = None) -> Workspace:
+def open_workspace(path: str, state: str | None, nameserver: str | None = None, no_color: bool = False) -> Workspace:
     """Open a manifest for planning; an invalid manifest prints its diagnostics and raises."""
     from mailconf import report
     from mailconf.engine.workspace import ManifestInvalid, Workspace
@@ -35,5 +38,5 @@ def open_workspace(path: str, state: str | None, nameserver: str | None = None) 
     try:
         return Workspace(Path(path), Path(state) if state else None, nameserver)
     except ManifestInvalid as exc:
-        print(report.text(exc.report, Painter(use_colour(sys.stderr))), file=sys.stderr)
+        print(report.text(exc.report, Painter(use_colour(sys.stderr, no_color))), file=sys.stderr)
         raise

@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING
 
 from mailconf.commands._engine import add_manifest_options, add_planning_options, open_workspace
 
-
 if TYPE_CHECKING:
     from mailconf.driver import ChangeResult
     from mailconf.terminal import Painter
+
+# One refusal for every reason a plan is blocked (protected resources, thresholds): scripts match one line.
+REFUSAL = "Refusing to apply: the plan is blocked (see \"Blocked:\" above); resolve each reason, or review the plan and pass --force where it says so."
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -19,8 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "apply",
         help="apply the changes a plan shows",
         description="Plan, confirm, then apply the changes through each target's driver, in dependency order. "
-        "PATH may be a plan saved with `plan --out`; it is refused if the manifest, a secret or the live state "
-        "moved since. Exit 0 when every change succeeded, 1 otherwise.",
+        "PATH may be a plan saved with `plan --out`; it is refused, naming what moved, if the manifest, a target's "
+        "live state, mailconf's state or a secret moved since. A blocked plan is refused. Exit 0 when every change "
+        "succeeded, 1 otherwise.",
     )
     add_manifest_options(parser, "the manifest file or directory, or a saved plan file (default: .)")
     add_planning_options(parser)
@@ -35,27 +38,29 @@ def run(args: argparse.Namespace) -> int:
 
     from mailconf.engine import render, savedplan
     from mailconf.engine.apply import apply_target
+    from mailconf.engine.review import review
     from mailconf.errors import UsageError
     from mailconf.terminal import Painter, use_colour
 
-    saved = savedplan.load(Path(args.path))
     if args.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
+    path = Path(args.path)
+    saved = savedplan.load(path) if savedplan.is_saved_plan(path) else None
     if saved is not None and args.target:
         raise UsageError("a saved plan already fixes its targets: drop --target")
     if saved is None and not args.auto_approve and not sys.stdin.isatty():
         raise UsageError("stdin is not a terminal, so apply cannot ask for confirmation: pass --auto-approve")
-    paint = Painter(use_colour(sys.stdout))
-    workspace = open_workspace(saved["manifest"] if saved else args.path, args.state, args.nameserver)
+    paint = Painter(use_colour(sys.stdout, args.no_color))
+    manifest = savedplan.manifest_path(saved, path) if saved else path
+    workspace = open_workspace(str(manifest), args.state, args.nameserver, args.no_color)
     try:
-        plan = workspace.plan([t["target"] for t in saved["targets"]] if saved else args.target)
+        reviewed = review(workspace.plan([t.target for t in saved.targets] if saved else args.target), workspace.state, args.force, saved=saved is not None)
         if saved is not None:
-            savedplan.verify(saved, plan)
-        print(render.text(plan, paint))
-        if plan.blocked:
-            return 1
-        if plan.needs_force and not args.force:
-            print("Refusing to apply: the plan is over a threshold (see above); review it and pass --force.", file=sys.stderr)
+            savedplan.verify(saved, reviewed)
+        plan = reviewed.plan
+        print(render.text(reviewed, paint))
+        if reviewed.blockers:
+            print(REFUSAL, file=sys.stderr)
             return 1
         if plan.has_changes and saved is None and not args.auto_approve and not _confirmed():
             print("Apply cancelled.")
@@ -74,7 +79,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _confirmed() -> bool:
-    answer = input("Apply these changes? Only 'yes' will be accepted: ")
+    """Only 'yes' applies; end of input (Ctrl-D) is a no."""
+    try:
+        answer = input("Apply these changes? Only 'yes' will be accepted: ")
+    except EOFError:
+        print()
+        return False
     return answer.strip() == "yes"
 
 

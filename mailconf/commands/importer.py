@@ -12,7 +12,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "import",
         help="write a manifest from what a target holds today",
         description="Read every resource of TARGET (declared in the manifest at PATH) and write a manifest "
-        "declaring them into DIR/mailconf.yaml. Passwords become ${env:...} references to fill in; a plan "
+        "declaring them into DIR/mailconf.yaml. Passwords become ${env:...} references to fill in (only for "
+        "accounts that have one); relative paths in the target's settings are rewritten relative to DIR. A plan "
         "right after shows no change apart from those secrets.",
     )
     parser.add_argument("target", metavar="TARGET", help="the target to read, as named in the manifest")
@@ -26,28 +27,29 @@ def run(args: argparse.Namespace) -> int:
 
     import yaml
 
-    from mailconf.engine.importer import manifest_from, password_variable
+    from mailconf.engine.importer import accounts_with_password, manifest_from, password_variable, rebase
     from mailconf.errors import UsageError
 
     output = Path(args.output) / "mailconf.yaml"
     if output.exists():
         raise UsageError(f"{output} exists: import into an empty directory so nothing is overwritten")
-    workspace = open_workspace(args.path, args.state)
+    workspace = open_workspace(args.path, args.state, no_color=args.no_color)
     try:
         [name] = workspace.target_names([args.target])
         opened = workspace.target(name)
         live = opened.driver.read(opened.kinds)
+        passwords = accounts_with_password(live, opened.driver.write_only, workspace.state.managed(name))
         target = workspace.manifest.targets[name]
-        if target.settings.get("path") and not Path(target.settings["path"]).is_absolute():
-            # keep a relative SQLite path pointing at the same file from the new manifest's directory
-            target = target.model_copy(update={"settings": {**target.settings, "path": str((workspace.base_dir / target.settings["path"]).resolve())}})
-        data = manifest_from(name, target, live, opened.driver.write_only)
+        settings = dict(target.settings)
+        if "path" in type(opened.driver.settings).model_fields:  # a default path is relative to the old manifest too
+            settings.setdefault("path", getattr(opened.driver.settings, "path"))
+        # the new manifest's relative paths must name the same files as the old one's
+        target = target.model_copy(update={"settings": rebase(settings, workspace.base_dir, output.parent)})
+        data = manifest_from(name, target, live, passwords)
     finally:
         workspace.close()
     output.parent.mkdir(parents=True, exist_ok=True)
-    header = "# Imported by `mailconf import`. Set these variables before planning:\n" + "".join(
-        f"#   {password_variable(name, r.key)}\n" for r in live if r.kind == "account"
-    )
+    header = "# Imported by `mailconf import`. Set these variables before planning:\n" + "".join(f"#   {password_variable(name, key)}\n" for key in passwords)
     output.write_text(header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     print(f"wrote {output}: {len(live)} resources from target {name}")
     return 0

@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def run(args: argparse.Namespace) -> int:
     from mailconf.commands._engine import open_workspace
 
-    workspace = open_workspace(args.path, args.state)
+    workspace = open_workspace(args.path, args.state, no_color=args.no_color)
     [name] = workspace.target_names([args.target])
     lock = workspace.state.lock_of(name)
     if lock is None:

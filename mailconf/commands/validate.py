@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from mailconf.terminal import add_colour_option
+
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser(
@@ -20,6 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.add_argument("--online", action="store_true", help="also query DNS: analyse the SPF record each domain would get, and check each sending account's SMTP host passes it")
     parser.add_argument("--nameserver", metavar="HOST[:PORT]", help="with --online: ask this DNS server instead of the system's")
     parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS", help="with --online: limit per DNS query (default 2)")
+    add_colour_option(parser)
     parser.set_defaults(handler=run)
 
 
@@ -46,6 +49,6 @@ def run(args: argparse.Namespace) -> int:
     elif args.format == "github":
         print(report.github(result))
     else:
-        print(report.text(result, Painter(use_colour(sys.stdout))))
+        print(report.text(result, Painter(use_colour(sys.stdout, args.no_color))))
     failing = result.count(Severity.ERROR) + (result.count(Severity.WARNING) if args.strict else 0)
     return 1 if failing else 0

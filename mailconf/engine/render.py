@@ -1,14 +1,22 @@
 """Plan renderers: text (Terraform-like) for people, markdown for a PR comment, JSON for machines.
 
 Secrets never reach a renderer's output: a `Secret` prints as "(sensitive)", a changed one
-as "(changed)". The JSON shape (version 1) is also the saved plan file::
+as "(changed)". A blocked plan never reads as "No changes": each format says "Blocked" with
+its reasons. The JSON shape (version 1) is also the saved plan file::
 
     {"version": 1, "manifest": str, "manifest_fingerprint": str, "secrets_fingerprint": str,
      "targets": [{"target": str, "driver": str, "live_count": int, "live_fingerprint": str,
+                  "state_fingerprint": str (saved plans only),
                   "changes": [{"action": "create" | "update" | "delete", "address": str,
-                               "fields": [{"path": str, "old": any, "new": any, "sensitive": bool}]}],
+                               "fields": [{"path": str, "old": any, "new": any, "sensitive": bool}],
+                               "rename_hint": str (optional: the address this may be a rename of/to)}],
+                  "protect": [{"address": str, "old": bool, "new": bool}],
                   "unmanaged": [str], "blocked": [str], "needs_force": [str]}],
+     "blocked": [str],
      "summary": {"create": int, "update": int, "delete": int, "unmanaged": int}}
+
+Deletes list the live fields they remove (`new` is null). Top-level "blocked" holds every
+reason the plan cannot be applied (protected resources, thresholds needing --force).
 """
 
 from __future__ import annotations
@@ -19,35 +27,53 @@ from typing import Any
 from mailconf.driver import Action, Change, FieldChange
 from mailconf.engine.diff import SENSITIVE
 from mailconf.engine.plan import Plan, TargetPlan
+from mailconf.engine.review import Review, TargetReview, leaves
 from mailconf.secrets import Secret
 from mailconf.terminal import Painter
 
 JSON_VERSION = 1
 _SYMBOL = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-"}
 _COLOUR = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.DELETE: "red"}
-
-
-def _leaves(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
-    if isinstance(value, dict) and value:
-        return [leaf for key, item in value.items() for leaf in _leaves(item, f"{prefix}.{key}" if prefix else str(key))]
-    return [(prefix, value)]
+LEGEND = "Legend: + create, ~ update, - delete, ! blocked, ? unmanaged (kept)"
 
 
 def field_changes(change: Change) -> list[FieldChange]:
-    """What a reviewer sees for a change: every set field of a create, the differences of an update."""
-    if change.action is Action.CREATE and change.desired is not None:
-        return [
-            FieldChange(path, None, SENSITIVE if isinstance(v, Secret) else v, sensitive=isinstance(v, Secret))
-            for path, v in _leaves(change.desired.fields)
-            if v is not None and v != {} and v != []
-        ]
-    return list(change.fields)
+    """What a reviewer sees for a change: every set field of a create or a delete, the differences of an update."""
+    resource = change.desired if change.action is Action.CREATE else change.live
+    if change.action is Action.UPDATE or resource is None:
+        return list(change.fields)
+    shown = [(path, SENSITIVE if isinstance(v, Secret) else v, isinstance(v, Secret)) for path, v in leaves(resource.fields) if v is not None and v != {} and v != []]
+    if change.action is Action.CREATE:
+        return [FieldChange(path, None, value, sensitive=secret) for path, value, secret in shown]
+    return [FieldChange(path, value, None, sensitive=secret) for path, value, secret in shown]
+
+
+def _protect_field(address: str, review: TargetReview) -> list[FieldChange]:
+    new = review.protect.get(address)
+    return [] if new is None else [FieldChange("protect", not new, new)]
 
 
 def _show(value: Any) -> str:
     if value in (SENSITIVE, "(changed)"):
         return str(value)
     return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _field_line(action: Action, f: FieldChange) -> str:
+    if action is Action.CREATE:
+        return f"{f.path}: {_show(f.new)}"
+    if action is Action.DELETE:
+        return f"{f.path}: {_show(f.old)}"
+    return f"{f.path}: {_show(f.old)} -> {_show(f.new)}"
+
+
+def _rename_note(change: Change, review: TargetReview) -> str:
+    other = review.renames.get(change.address)
+    if other is None:
+        return ""
+    if change.action is Action.CREATE:
+        return f"  (may be a rename of {other}: a new key deletes the old resource and creates this one)"
+    return f"  (may be renamed to {other})"
 
 
 def _summary(plan: Plan) -> dict[str, int]:
@@ -66,32 +92,52 @@ def _target_line(t: TargetPlan) -> str:
     )
 
 
-def text(plan: Plan, paint: Painter) -> str:
+def _entries(t: TargetPlan, review: TargetReview) -> list[tuple[Action, str, str, list[FieldChange]]]:
+    """(action, address, note, fields) of each change, then of each resource whose only change is `protect`."""
+    entries = [(c.action, c.address, _rename_note(c, review), field_changes(c) + _protect_field(c.address, review)) for c in t.changes]
+    changed = {c.address for c in t.changes}
+    for address in sorted(set(review.protect) - changed):
+        entries.append((Action.UPDATE, address, "  (recorded in the state; nothing changes on the target)", _protect_field(address, review)))
+    return entries
+
+
+def _closing(review: Review) -> list[str]:
+    plan, totals = review.plan, _summary(review.plan)
+    lines = []
+    if plan.has_changes:
+        lines.append(f"Plan: {totals['create']} to create, {totals['update']} to update, {totals['delete']} to delete.")
+    elif review.has_protect_changes:
+        lines.append("No changes on the targets; apply records the protect flags above in the state.")
+    elif not review.blockers:
+        lines.append("No changes. Live state matches the manifest.")
+    return lines
+
+
+def text(review: Review, paint: Painter) -> str:
+    plan = review.plan
     lines: list[str] = []
+    if any(t.changes or t.unmanaged for t in plan.targets) or review.blockers or review.has_protect_changes:
+        lines += [paint(LEGEND, "dim"), ""]
     for t in plan.targets:
         lines.append(paint(f"Target {t.target} ({t.driver}): {_target_line(t)}", "bold"))
-        for change in t.changes:
-            symbol, colour = _SYMBOL[change.action], _COLOUR[change.action]
-            lines.append(paint(f"  {symbol} {change.address}", colour))
-            for f in field_changes(change):
-                arrow = _show(f.new) if change.action is Action.CREATE else f"{_show(f.old)} -> {_show(f.new)}"
-                lines.append(f"      {f.path}: {arrow}")
+        for action, address, note, fields in _entries(t, review.targets[t.target]):
+            lines.append(paint(f"  {_SYMBOL[action]} {address}", _COLOUR[action]) + note)
+            lines += [f"      {_field_line(action, f)}" for f in fields]
         for resource in t.unmanaged:
             lines.append(paint(f"  ? {resource.address} (not in the manifest: kept; `prune: true` on the target deletes it)", "dim"))
-        for reason in t.blocked + t.needs_force:
-            lines.append(paint(f"  ! {reason}", "red"))
+        if review.force:
+            lines += [paint(f"  ! {reason} (--force given)", "yellow") for reason in t.needs_force]
         lines.append("")
-    totals = _summary(plan)
-    lines.append(
-        "No changes. Live state matches the manifest."
-        if not plan.has_changes
-        else f"Plan: {totals['create']} to create, {totals['update']} to update, {totals['delete']} to delete."
-    )
+    lines += _closing(review)
+    if review.blockers:
+        lines.append(paint("Blocked: this plan cannot be applied as it is:", "red"))
+        lines += [paint(f"  ! {reason}", "red") for reason in review.blockers]
     return "\n".join(lines)
 
 
-def markdown(plan: Plan) -> str:
-    """A PR comment: a summary table, then the details of each target in a collapsible block."""
+def markdown(review: Review) -> str:
+    """A PR comment: a summary table, what blocks the plan (never folded away), then each target's details folded."""
+    plan = review.plan
     totals = _summary(plan)
     lines = [
         "### mailconf plan",
@@ -102,49 +148,57 @@ def markdown(plan: Plan) -> str:
     for t in plan.targets:
         lines.append(f"| {t.target} | {t.driver} | {t.count(Action.CREATE)} | {t.count(Action.UPDATE)} | {t.count(Action.DELETE)} | {len(t.unmanaged)} |")
     lines.append(f"| **total** | | {totals['create']} | {totals['update']} | {totals['delete']} | {totals['unmanaged']} |")
+    if review.blockers:
+        lines += ["", "**Blocked:** this plan cannot be applied as it is:", ""] + [f"- :no_entry: {reason}" for reason in review.blockers]
     for t in plan.targets:
-        if not (t.changes or t.blocked or t.needs_force):
+        entries = _entries(t, review.targets[t.target])
+        if not entries:
             continue
         lines += ["", f"<details><summary>{t.target}: {_target_line(t)}</summary>", "", "```diff"]
-        for change in t.changes:
-            lines.append(f"{_SYMBOL[change.action].replace('~', '!')} {change.address}")
-            for f in field_changes(change):
-                lines.append(f"    {f.path}: {_show(f.new) if change.action is Action.CREATE else _show(f.old) + ' -> ' + _show(f.new)}")
-        lines += ["```", ""] + [f"> :warning: {r}" for r in t.blocked + t.needs_force] + ["</details>"]
-    if not plan.has_changes:
-        lines += ["", "No changes."]
+        for action, address, note, fields in entries:
+            lines.append(f"{_SYMBOL[action].replace('~', '!')} {address}{note}")
+            lines += [f"    {_field_line(action, f)}" for f in fields]
+        lines += ["```", "", "</details>"]
+    lines += [""] + _closing(review)
     return "\n".join(lines)
 
 
-def to_dict(plan: Plan) -> dict[str, Any]:
+def _change(change: Change, review: TargetReview) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "action": change.action.value,
+        "address": change.address,
+        "fields": [{"path": f.path, "old": f.old, "new": f.new, "sensitive": f.sensitive} for f in field_changes(change)],
+    }
+    if change.address in review.renames:
+        entry["rename_hint"] = review.renames[change.address]
+    return entry
+
+
+def _target(t: TargetPlan, review: TargetReview) -> dict[str, Any]:
+    entry: dict[str, Any] = {"target": t.target, "driver": t.driver, "live_count": t.live_count, "live_fingerprint": t.live_fingerprint}
+    if review.state_fingerprint is not None:
+        entry["state_fingerprint"] = review.state_fingerprint
+    return entry | {
+        "changes": [_change(c, review) for c in t.changes],
+        "protect": [{"address": a, "old": not new, "new": new} for a, new in sorted(review.protect.items())],
+        "unmanaged": [r.address for r in t.unmanaged],
+        "blocked": t.blocked,
+        "needs_force": t.needs_force,
+    }
+
+
+def to_dict(review: Review) -> dict[str, Any]:
+    plan = review.plan
     return {
         "version": JSON_VERSION,
         "manifest": plan.manifest,
         "manifest_fingerprint": plan.manifest_fingerprint,
         "secrets_fingerprint": plan.secrets_fingerprint,
-        "targets": [
-            {
-                "target": t.target,
-                "driver": t.driver,
-                "live_count": t.live_count,
-                "live_fingerprint": t.live_fingerprint,
-                "changes": [
-                    {
-                        "action": c.action.value,
-                        "address": c.address,
-                        "fields": [{"path": f.path, "old": f.old, "new": f.new, "sensitive": f.sensitive} for f in field_changes(c)],
-                    }
-                    for c in t.changes
-                ],
-                "unmanaged": [r.address for r in t.unmanaged],
-                "blocked": t.blocked,
-                "needs_force": t.needs_force,
-            }
-            for t in plan.targets
-        ],
+        "targets": [_target(t, review.targets[t.target]) for t in plan.targets],
+        "blocked": review.blockers,
         "summary": _summary(plan),
     }
 
 
-def as_json(plan: Plan) -> str:
-    return json.dumps(to_dict(plan), indent=2, ensure_ascii=False, default=str)
+def as_json(review: Review) -> str:
+    return json.dumps(to_dict(review), indent=2, ensure_ascii=False, default=str)

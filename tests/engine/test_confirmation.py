@@ -13,7 +13,7 @@ import yaml
 from tests.engine.conftest import SECRET, manifest
 
 
-def _apply_on_a_terminal(root: Path, answer: bytes) -> tuple[int, str]:
+def _apply_on_a_terminal(root: Path, keys: bytes) -> tuple[int, str]:
     controller, terminal = pty.openpty()
     env = {**os.environ, "MC_TEST_PASSWORD": SECRET, "NO_COLOR": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "mailconf", "apply", str(root)], stdin=terminal, stdout=terminal, stderr=terminal, env=env)
@@ -21,7 +21,7 @@ def _apply_on_a_terminal(root: Path, answer: bytes) -> tuple[int, str]:
     output = b""
     while b"Only 'yes' will be accepted" not in output:
         output += os.read(controller, 4096)
-    os.write(controller, answer + b"\n")
+    os.write(controller, keys)
     code = proc.wait(timeout=60)
     try:
         while chunk := os.read(controller, 4096):
@@ -34,12 +34,19 @@ def _apply_on_a_terminal(root: Path, answer: bytes) -> tuple[int, str]:
 
 def test_anything_but_yes_cancels(tmp_path: Path) -> None:
     (tmp_path / "mailconf.yaml").write_text(yaml.safe_dump(manifest()))
-    code, output = _apply_on_a_terminal(tmp_path, b"y")
+    code, output = _apply_on_a_terminal(tmp_path, b"y\n")
     assert code == 1 and "Apply cancelled." in output
     assert not (tmp_path / "live.db").exists()  # nothing was written
 
 
 def test_yes_applies_with_a_progress_counter(tmp_path: Path) -> None:
     (tmp_path / "mailconf.yaml").write_text(yaml.safe_dump(manifest()))
-    code, output = _apply_on_a_terminal(tmp_path, b"yes")
+    code, output = _apply_on_a_terminal(tmp_path, b"yes\n")
     assert code == 0 and "[1/4] account/a0: created" in output and "4 succeeded, 0 failed" in output
+
+
+def test_end_of_input_at_the_prompt_is_a_no(tmp_path: Path) -> None:
+    (tmp_path / "mailconf.yaml").write_text(yaml.safe_dump(manifest()))
+    code, output = _apply_on_a_terminal(tmp_path, b"\x04")  # Ctrl-D
+    assert code == 1 and "Apply cancelled." in output and "Traceback" not in output
+    assert not (tmp_path / "live.db").exists()

@@ -87,7 +87,7 @@ def test_saved_plan_refused_when_live_state_moved(ws: Workspace) -> None:
     with sqlite3.connect(ws.root / "live.db") as db:  # someone edits the live system meanwhile
         db.execute("UPDATE email_account SET display_name = 'Edited by hand' WHERE name = 'a2'")
     code, _, err = ws.run("apply", str(plan_file))
-    assert code == 1 and "live state of embedded changed" in err
+    assert code == 1 and "live state of target embedded changed" in err
 
 
 def test_saved_plan_refused_when_manifest_changed(ws: Workspace) -> None:
