@@ -27,10 +27,11 @@ if TYPE_CHECKING:
     from mailconf.sources import ManifestSource
     from mailconf.yamlsource import Path_
 
-#: The longest secret mailconf reads (bytes of a file, characters of a variable).
+#: The longest secret mailconf reads, in bytes of UTF-8.
 MAX_SECRET = 64 * 1024
+_BOM = b"\xef\xbb\xbf"
 #: Shorter values are not redacted from messages: blanking every "a" would garble them and hide nothing.
-MIN_REDACTED = 4
+MIN_REDACTED = 6
 SENSITIVE = "(sensitive)"
 
 _REFERENCE = re.compile(r"^\$\{(?:(?P<source>env):(?P<name>[^}\s]+)|(?P<file>file):(?P<path>[^}\s](?:[^}]*[^}\s])?))\}$")
@@ -156,7 +157,9 @@ def resolve(reference: str, base: Path) -> Secret:
 
 
 def _read_file(reference: str, path: Path) -> str:
-    """A secret file's text, bounded: never blocks on a FIFO, never reads a device or a huge file."""
+    """A secret file's text, bounded: never blocks on a FIFO, never reads a device or a huge file.
+    A final line break and a leading byte-order mark (Notepad writes one) are not part of the secret."""
+    bound = MAX_SECRET + len(_BOM) + 2  # the longest secret, a BOM and a final CR LF
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
@@ -165,16 +168,16 @@ def _read_file(reference: str, path: Path) -> str:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise SecretError(f"{reference}: {path} is not a regular file (a directory, device or FIFO): point it at a file holding the secret")
         data = b""
-        while len(data) <= MAX_SECRET and (chunk := os.read(fd, MAX_SECRET + 1 - len(data))):
+        while len(data) <= bound and (chunk := os.read(fd, bound + 1 - len(data))):
             data += chunk
     except OSError as exc:
         raise SecretError(f"{reference}: cannot read secret file {path}: {exc.strerror or exc}") from None
     finally:
         os.close(fd)
-    if len(data) > MAX_SECRET:
+    if len(data) > bound:
         raise SecretValueError(f"{reference}: {path} is larger than {MAX_SECRET // 1024} KiB, the most a secret may be")
     try:
-        return data.decode("utf-8").rstrip("\r\n")
+        return data.removeprefix(_BOM).decode("utf-8").rstrip("\r\n")
     except UnicodeDecodeError as exc:
         raise SecretValueError(f"{reference}: {path} is not valid UTF-8 (byte offset {exc.start})") from None
 
@@ -187,8 +190,8 @@ def _check(reference: str, value: str) -> None:
         raise SecretValueError(f"{reference} is {what}: set the secret where it is stored (a CI system sets a missing secret to \"\")")
     if value != value.strip():
         raise SecretValueError(f"the value of {reference} has whitespace at an end: remove it where the secret is stored")
-    if len(value) > MAX_SECRET:
-        raise SecretValueError(f"the value of {reference} is longer than {MAX_SECRET} characters, the most a secret may be")
+    if len(value.encode("utf-8")) > MAX_SECRET:
+        raise SecretValueError(f"the value of {reference} is larger than {MAX_SECRET // 1024} KiB, the most a secret may be")
     control = next((c for c in value if unicodedata.category(c) == "Cc"), None)
     if control is not None:
         what = "a line break" if control in "\r\n" else f"a control character (U+{ord(control):04X})"
@@ -202,11 +205,14 @@ _pattern: re.Pattern[str] | None = None
 
 
 def _remember(value: str) -> None:
-    """Keep `value` (and the escaped forms a message may quote it in) for `redact`."""
+    """Keep `value`, and the forms a message may quote it in, for `redact`: URL-encoded, and
+    escaped by repr()/ascii() once or twice (a KeyError's message is the repr of a repr)."""
     global _pattern
     if len(value) < MIN_REDACTED:
         return
-    forms = {value, value.encode("unicode_escape", "backslashreplace").decode("ascii"), quote(value, safe="")}
+    forms = {value, quote(value, safe="")}
+    for _ in range(2):
+        forms |= {escaped for form in forms for escaped in (repr(form)[1:-1], form.encode("unicode_escape").decode("ascii"))}
     if not forms <= _revealed:
         _revealed.update(forms)
         _pattern = None
