@@ -2,8 +2,9 @@
 
 Preset and port defaults are resolved here, so a target stores complete endpoints and a
 plan compares like with like. Secrets are resolved all at once, before any target is read
-(`resolve_secrets`), so one run reports every missing or unusable secret with its location. SPF records depend on what is live (merge mode keeps
-foreign mechanisms), so they are finished by `spf_record` once the live state is known.
+(`resolve_secrets`), so one run reports every missing or unusable secret with its location.
+SPF records depend on what is live (merge mode keeps foreign mechanisms), so they are
+finished by `spf_record` once the live state is known.
 """
 
 from __future__ import annotations
