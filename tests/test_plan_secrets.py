@@ -88,3 +88,29 @@ def test_plan_and_apply_work_once_the_secrets_are_fixed(root):
     assert blanked.returncode == 1 and "${env:MC_PW_B} is empty" in blanked.stderr
     with sqlite3.connect(path / "live.db") as db:
         assert dict(db.execute("SELECT name, password FROM account_password")) == stored  # the live password survived
+
+
+@pytest.mark.parametrize("written", ["$MC_PW_B", "${MC_PW_B}", "${ENV:MC_PW_B}", "{env:MC_PW_B}", "${env:MC_PW_B", "${env:MC_PW_B }"])
+def test_a_reference_written_wrongly_stops_plan_with_what_to_write(root, written):
+    path, spots = root
+    manifest = path / "mailconf.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace("'${env:MC_PW_B}'", f"'{written}'"), encoding="utf-8")
+    line, column = spots[2]
+    for argv in (["validate"], ["plan"], ["apply", "--auto-approve"]):
+        done = _cli(path, GOOD, *argv)
+        assert done.returncode == 1 and "Traceback" not in done.stderr + done.stdout
+        report = done.stdout if argv == ["validate"] else done.stderr
+        [row] = [row for row in report.splitlines() if re.search(rf"(^|\D){line}:{column}\D", row)]
+        assert "did you mean ${env:MC_PW_B}?" in row and ("whitespace" if written.endswith(" }") else "secret-reference") in row
+    assert not (path / "live.db").exists()
+
+
+@pytest.mark.parametrize("value", ["", " ", "\n"], ids=repr)
+def test_validate_check_secrets_reports_a_blank_secret_through_the_cli(root, value):
+    path, spots = root
+    done = _cli(path, GOOD | {"MC_PW_B": value}, "validate", "--check-secrets")
+    line, column = spots[2]
+    assert done.returncode == 1
+    [row] = [row for row in done.stdout.splitlines() if re.search(rf"(^|\D){line}:{column}\D", row)]
+    assert "${env:MC_PW_B} is" in row and "secret-value" in row
+    assert _cli(path, GOOD | {"MC_PW_B": value}, "validate").returncode == 0  # without values, CI passes
