@@ -258,6 +258,9 @@ def _trie_regex(words: list[str]) -> str:
 
 #: Target settings whose names say they hold a secret.
 SECRET_NAME = re.compile(r"(password|passwd|secret|token|api[_-]?key|tsig[_-]?key)$", re.IGNORECASE)
+#: Of those, the ones an HTTP driver sends as a header value (RFC 9110 5.5: visible ASCII and spaces).
+_HEADER_NAME = re.compile(r"(token|api[_-]?key)$", re.IGNORECASE)
+_HEADER_SAFE = re.compile(r"^[\x20-\x7e]*$")
 _REFERENCE_LIKE = re.compile(r"^\s*(\$\{|\$(env|file):|\{(env|file):)", re.IGNORECASE)
 
 
@@ -305,6 +308,8 @@ def resolve_all(source: ManifestSource, manifest: Manifest) -> Resolution:
             except SecretError as exc:
                 by_reference[reference] = exc
         outcome = by_reference[reference]
+        if isinstance(outcome, Secret) and _HEADER_NAME.search(str(path[-1])) and not _HEADER_SAFE.match(outcome.reveal()):
+            outcome = SecretValueError(f"the value of {reference} has a character outside printable ASCII, which the HTTP header {path[-1]} is sent in cannot carry")
         if isinstance(outcome, Secret):
             found.secrets[path] = outcome
         else:

@@ -210,3 +210,15 @@ def test_file_reference_to_something_that_is_not_a_small_file(write, tmp_path, k
     assert (d.line, d.column) == spot and d.code in ("secret-unresolved", "secret-value")
     expected = "larger than 64 KiB" if kind == "300 MB file" else "not a regular file"
     assert expected in d.message and str(target) in d.message
+
+
+@pytest.mark.parametrize("key", ["api-key-\u20ac-value", "api-key-\u00e4-value", "api-key-\u200b-value"], ids=["euro", "umlaut", "zero-width space"])
+def test_api_key_must_fit_an_http_header_while_a_password_may_be_unicode(write, monkeypatch, key):
+    monkeypatch.setenv("MAILCONF_TEST_KEY", key)
+    monkeypatch.setenv("MAILCONF_TEST_PW", key)
+    text, [spot] = marked(
+        CLEAN.replace("${env:OFFICE_PW}", "${env:MAILCONF_TEST_PW}")
+        + "targets:\n  dns: {driver: powerdns, settings: {url: 'http://127.0.0.1:8081', zones: [acme.example], api_key: ^'${env:MAILCONF_TEST_KEY}'}}\n"
+    )
+    [d] = validate([write(text)], check_secrets=True).diagnostics
+    assert (d.code, (d.line, d.column)) == ("secret-value", spot) and "HTTP header api_key" in d.message and key not in d.message
