@@ -98,11 +98,11 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _print_report(exc: Exception) -> None:
-    """An invalid manifest or unusable secrets: every located diagnostic, before the one-line error."""
+    """Unusable secrets (found when plan starts): every located diagnostic, before the one-line error.
+    An invalid manifest is printed where it is opened (`commands._engine.open_workspace`)."""
     from mailconf import report
     from mailconf.engine.desired import SecretsInvalid
-    from mailconf.engine.workspace import ManifestInvalid
     from mailconf.terminal import Painter, use_colour
 
-    if isinstance(exc, ManifestInvalid | SecretsInvalid):
+    if isinstance(exc, SecretsInvalid):
         print(report.text(exc.report, Painter(use_colour(sys.stderr))), file=sys.stderr)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,7 +27,13 @@ def add_planning_options(parser: argparse.ArgumentParser) -> None:
 
 
 def open_workspace(path: str, state: str | None, nameserver: str | None = None) -> Workspace:
-    """Open a manifest for planning; an invalid manifest raises ManifestInvalid (the CLI prints its diagnostics)."""
-    from mailconf.engine.workspace import Workspace
+    """Open a manifest for planning; an invalid manifest prints its diagnostics and raises."""
+    from mailconf import report
+    from mailconf.engine.workspace import ManifestInvalid, Workspace
+    from mailconf.terminal import Painter, use_colour
 
-    return Workspace(Path(path), Path(state) if state else None, nameserver)
+    try:
+        return Workspace(Path(path), Path(state) if state else None, nameserver)
+    except ManifestInvalid as exc:
+        print(report.text(exc.report, Painter(use_colour(sys.stderr))), file=sys.stderr)
+        raise
