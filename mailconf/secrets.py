@@ -312,7 +312,8 @@ def resolve_all(source: ManifestSource, manifest: Manifest) -> Resolution:
             outcome = SecretValueError(f"the value of {reference} has a character outside printable ASCII, which the HTTP header {path[-1]} is sent in cannot carry")
         if isinstance(outcome, Secret):
             found.secrets[path] = outcome
+        elif isinstance(outcome, SecretValueError):  # literal codes: the README test reads them from here
+            found.diagnostics.append(source.diagnostic("secret-value", Severity.ERROR, str(outcome), path))
         else:
-            code = "secret-value" if isinstance(outcome, SecretValueError) else "secret-unresolved"
-            found.diagnostics.append(source.diagnostic(code, Severity.ERROR, str(outcome), path))
+            found.diagnostics.append(source.diagnostic("secret-unresolved", Severity.ERROR, str(outcome), path))
     return found
