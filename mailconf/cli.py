@@ -45,12 +45,12 @@ class _Redacted:
     """A text stream that blanks every secret resolved so far from what is written through it."""
 
     def __init__(self, stream: IO[str]) -> None:
-        self._stream = stream
+        from mailconf.secrets import redact  # imported here: `mailconf --version` stays light
+
+        self._stream, self._redact = stream, redact
 
     def write(self, text: str) -> int:
-        from mailconf.secrets import redact
-
-        self._stream.write(redact(text))
+        self._stream.write(self._redact(text))
         return len(text)
 
     def __getattr__(self, name: str) -> Any:  # isatty, fileno, flush, encoding: the real stream's
