@@ -17,7 +17,6 @@ from pydantic import BaseModel, ValidationError
 from mailconf import rules
 from mailconf.diagnostics import Diagnostic, Severity
 from mailconf.model import EMAIL_PATTERN, HOST_PATTERN, NAME_PATTERN, DOMAIN_PATTERN, Manifest
-from mailconf.secrets import secret_references
 from mailconf.sources import ManifestSource, read_manifest
 
 if TYPE_CHECKING:
@@ -94,18 +93,10 @@ def validate(paths: list[Path], check_secrets: bool = False, online: Resolver | 
 
 
 def _secret_diagnostics(source: ManifestSource, manifest: Manifest) -> list[Diagnostic]:
-    from mailconf.errors import SecretError
-    from mailconf.secrets import is_reference, resolve
+    """Resolve every well-formed reference, as plan does; malformed and literal ones are the rules' to report."""
+    from mailconf.secrets import resolve_all
 
-    found = []
-    for path, reference in secret_references(manifest):
-        if not is_reference(reference.strip()):
-            continue  # the literal-secret rule reports it
-        try:
-            resolve(reference, source.base_dir)
-        except SecretError as exc:
-            found.append(source.diagnostic("secret-unresolved", Severity.ERROR, str(exc), path))
-    return found
+    return resolve_all(source, manifest).diagnostics
 
 
 def _schema_diagnostics(source: ManifestSource, exc: ValidationError) -> list[Diagnostic]:

@@ -28,6 +28,12 @@ CASES = {
         "targets:\n  dns: {driver: rfc2136, settings: {server: 127.0.0.1, zones: [acme.example], tsig: {name: k, secret: ^c2VjcmV0}}}\n",
         ["literal-secret", "literal-secret"],
     ),
+    "secret-reference": (
+        B % 'password: "${env:B_PW}"',
+        B % 'password: ^"$B_PW"',
+        "targets:\n  dns: {driver: rfc2136, settings: {server: 127.0.0.1, zones: [acme.example], tsig: {name: k, secret: ^'${ENV:K}'}}}\n",
+        ["secret-reference", "secret-reference"],
+    ),
     "endpoint": (
         "  b: {address: b@acme.example, outgoing: {host: smtp.acme.example, security: tls}, incoming: {protocol: pop3, host: pop.acme.example, port: 995}}\n",
         "  b: {address: b@acme.example, outgoing: ^{port: 587}, incoming: ^{host: imap.acme.example}}\n  c: {address: c@acme.example, preset: ^gmial}\n",

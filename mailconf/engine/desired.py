@@ -1,29 +1,59 @@
 """From a validated manifest to the desired resources, in the exact shape drivers read back.
 
 Preset and port defaults are resolved here, so a target stores complete endpoints and a
-plan compares like with like. SPF records depend on what is live (merge mode keeps
-foreign mechanisms), so they are finished by `spf_record` once the live state is known.
+plan compares like with like. Secrets are resolved all at once, before any target is read
+(`resolve_secrets`), so one run reports every missing or unusable secret with its location.
+SPF records depend on what is live (merge mode keeps foreign mechanisms), so they are
+finished by `spf_record` once the live state is known.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from mailconf import endpoints
+from mailconf.diagnostics import Severity
 from mailconf.driver import Fields, Resource
 from mailconf.errors import SecretError
 from mailconf.model import Account, Manifest, Spf
-from mailconf.secrets import Secret, resolve
+from mailconf.secrets import Secret, resolve_all
+from mailconf.yamlsource import Path_
 
 if TYPE_CHECKING:
+    from mailconf.sources import ManifestSource
     from mailconf.spf.resolver import Resolver
+    from mailconf.validate import Report
+
+#: Resolved secrets by their key path in the manifest (`("accounts", "sales", "password")`).
+Secrets = Mapping[Path_, Secret]
 
 PRIMARY_KEY = "primary"
 LOOKUP_LIMIT = 10  # RFC 7208 4.6.4
 # Creation order: what is referenced comes first; deletions run in reverse.
 KIND_ORDER: tuple[str, ...] = ("account", "employee", "team_inbox", "project", "primary_sender", "spf")
+
+
+class SecretsInvalid(SecretError):
+    """Secrets of the manifest that cannot be used; `report` locates each (printed before the message)."""
+
+    def __init__(self, report: Report) -> None:
+        super().__init__(
+            f"{report.count(Severity.ERROR)} secret(s) cannot be used (see above); nothing was read or changed. "
+            "`mailconf validate --check-secrets` checks them without reading any target"
+        )
+        self.report = report
+
+
+def resolve_secrets(source: ManifestSource, manifest: Manifest) -> dict[Path_, Secret]:
+    """Every secret of the manifest (account passwords and target settings), through the same code
+    as `validate --check-secrets`; SecretsInvalid with a diagnostic per unusable one."""
+    from mailconf.validate import Report, Validated
+
+    resolution = resolve_all(source, manifest)
+    if resolution.diagnostics:
+        raise SecretsInvalid(Report([Validated(source, manifest, resolution.diagnostics)]))
+    return resolution.secrets
 
 
 def _endpoint(endpoint: endpoints.Endpoint | None) -> dict[str, Any] | None:
@@ -56,15 +86,12 @@ def account_fields(account: Account, password: Secret | None) -> Fields:
     }
 
 
-def desired_resources(manifest: Manifest, base_dir: Path, kinds: frozenset[str]) -> Iterator[Resource]:
-    """Every resource of these kinds the manifest declares; secrets resolved (SecretError if missing).
+def desired_resources(manifest: Manifest, secrets: Secrets, kinds: frozenset[str]) -> Iterator[Resource]:
+    """Every resource of these kinds the manifest declares, with the secrets `resolve_secrets` gave.
     A generator: the plan compares each with its live twin and keeps only the changed ones."""
     if "account" in kinds:
         for key, account in manifest.accounts.items():
-            try:
-                password = resolve(account.password, base_dir) if account.password else None
-            except SecretError as exc:
-                raise SecretError(f"accounts.{key}.password: {exc}") from None
+            password = secrets[("accounts", key, "password")] if account.password else None
             yield Resource("account", key, account_fields(account, password), account.protect)
     if "primary_sender" in kinds and manifest.primary_sender is not None:
         yield Resource("primary_sender", PRIMARY_KEY, {"account": manifest.primary_sender})

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from mailconf.diagnostics import Severity
 from mailconf.driver import Driver
-from mailconf.engine.desired import desired_resources
+from mailconf.engine.desired import desired_resources, resolve_secrets
 from mailconf.engine.plan import Plan, plan_target
 from mailconf.engine.state import SqliteStateStore, StateStore
 from mailconf.engine.targets import managed_kinds, open_target
@@ -92,10 +92,11 @@ class Workspace:
         return self._open[name]
 
     def plan(self, only: list[str] | None = None) -> Plan:
+        secrets = resolve_secrets(self.source, self.manifest)  # all of them, before any target is read
         target_plans = []
         for name in self.target_names(only):
             opened = self.target(name)
-            desired = desired_resources(self.manifest, self.base_dir, opened.kinds)
+            desired = desired_resources(self.manifest, secrets, opened.kinds)
             target_plans.append(plan_target(name, self.manifest.targets[name], opened.driver, opened.kinds, desired, self.state, self.resolver))
         secrets = hashlib.sha256()
         for target_plan in target_plans:

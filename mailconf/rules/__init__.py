@@ -44,6 +44,7 @@ def all_rules() -> list[Rule]:
         port_security,
         primary_sender,
         references,
+        secret_reference,
         spf_lookup_limit,
         spf_ptr,
         spf_sender_unauthorised,
@@ -56,6 +57,7 @@ def all_rules() -> list[Rule]:
     return [
         whitespace,
         literal_secret,
+        secret_reference,
         endpoints,
         port_security,
         username_differs,

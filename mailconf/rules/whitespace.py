@@ -1,6 +1,7 @@
-"""Whitespace at either end of an address, username, host or secret reference.
+"""Whitespace at either end of an address, username, host or secret reference, or inside a reference.
 
-A pasted trailing space is the most common cause of a failed login, and invisible in a UI.
+A pasted trailing space is the most common cause of a failed login, and invisible in a UI;
+`${env:NAME }` names a variable that cannot exist.
 
 Passing::
 
@@ -20,6 +21,7 @@ from collections.abc import Iterator
 from mailconf.diagnostics import Severity
 from mailconf.model import Manifest
 from mailconf.rules import Problem
+from mailconf.secrets import Form, diagnose, secret_fields
 
 ID = "whitespace"
 SEVERITY = Severity.ERROR
@@ -31,7 +33,6 @@ def check(manifest: Manifest) -> Iterator[Problem]:
         fields = {
             ("address",): account.address,
             ("username",): account.username,
-            ("password",): account.password,
             ("reply_to",): account.reply_to,
             ("outgoing", "host"): account.outgoing and account.outgoing.host,
             ("incoming", "host"): account.incoming and account.incoming.host,
@@ -39,5 +40,9 @@ def check(manifest: Manifest) -> Iterator[Problem]:
         }
         for path, value in fields.items():
             if value and value != value.strip():
-                shown = "" if path == ("password",) else f" {value!r}"  # a password is never echoed, even a wrong one
-                yield Problem((*base, *path), f"{'.'.join(path)}{shown} has whitespace at an end: remove it")
+                yield Problem((*base, *path), f"{'.'.join(path)} {value!r} has whitespace at an end: remove it")
+    for path, text in secret_fields(manifest):
+        if text != text.strip():  # the value is never echoed: it may be a password written literally
+            yield Problem(path, f"{path[-1]} has whitespace at an end: remove it")
+        elif (found := diagnose(text)).form is Form.WHITESPACE:
+            yield Problem(path, f"{path[-1]}: {found.message}")

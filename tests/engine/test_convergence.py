@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from mailconf.driver import Resource
 from mailconf.engine.apply import apply_target
-from mailconf.engine.desired import desired_resources
+from mailconf.engine.desired import desired_resources, resolve_secrets
 from mailconf.engine.workspace import Workspace
 from tests.engine.conftest import SECRET, account
 
@@ -64,7 +64,7 @@ def _live_and_desired(root: Path) -> tuple[dict[str, Resource], dict[str, Any]]:
     try:
         target = engine.target("embedded")
         live = {r.address: r.fields for r in target.driver.read(target.kinds)}
-        desired = {r.address: {k: v for k, v in r.fields.items() if k != "password"} for r in desired_resources(engine.manifest, root, target.kinds)}
+        desired = {r.address: {k: v for k, v in r.fields.items() if k != "password"} for r in desired_resources(engine.manifest, resolve_secrets(engine.source, engine.manifest), target.kinds)}
         return live, desired  # type: ignore[return-value]
     finally:
         engine.close()
