@@ -20,6 +20,19 @@ NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.@-]*$"
 SECRET_REF_PATTERN = r"^\$\{(env|file):[^}]+\}$"
 DOMAIN_PATTERN = r"^([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9-]{2,63}\.?$"
 
+
+
+def domain_key(name: str) -> str:
+    """The identity of a DNS name: case does not matter, nor does the trailing dot of `acme.example.`."""
+    return name.strip().rstrip(".").lower()
+
+
+def address_key(address: str) -> str:
+    """The identity of an address: mail systems match the mailbox case-insensitively, and its domain is a DNS name."""
+    local, _, domain = address.strip().rpartition("@")
+    return f"{local.lower()}@{domain_key(domain)}"
+
+
 Email = Annotated[str, Field(pattern=EMAIL_PATTERN, max_length=320, examples=["invoices@acme.example"])]
 Host = Annotated[str, Field(pattern=HOST_PATTERN, max_length=253, examples=["smtp.office365.com"])]
 Port = Annotated[int, Field(ge=1, le=65535)]

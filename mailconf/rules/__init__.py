@@ -37,10 +37,14 @@ class Rule(Protocol):
 def all_rules() -> list[Rule]:
     """Every rule module, in reporting order."""
     from mailconf.rules import (
+        account_no_server,
         default_accounts,
+        duplicate_address,
         endpoints,
         literal_secret,
         mailbox_conflict,
+        plaintext_password,
+        port_protocol,
         port_security,
         primary_sender,
         references,
@@ -57,8 +61,12 @@ def all_rules() -> list[Rule]:
         whitespace,
         literal_secret,
         endpoints,
+        account_no_server,
         port_security,
+        port_protocol,
+        plaintext_password,
         username_differs,
+        duplicate_address,
         primary_sender,
         default_accounts,
         references,
