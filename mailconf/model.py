@@ -102,12 +102,15 @@ class Account(_Resource):
     default_incoming: bool = Field(False, description="The account a target receives into when nothing else is said")
 
 
+DocumentType = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+
+
 class Project(_Resource):
     """Per-project alternative senders, by document type (invoice, tracking, ...)."""
 
-    senders: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], Name] = Field(
+    senders: dict[DocumentType, Name] = Field(
         default_factory=dict,
-        description=f"Document type -> account key. Known types: {', '.join(DOCUMENT_TYPES)}; others are allowed.",
+        description=f"Document type -> account key. Known types: {', '.join(DOCUMENT_TYPES)}; declare others in document_types.",
     )
 
 
@@ -157,6 +160,11 @@ class Manifest(_Strict):
     targets: dict[Name, Target] = Field(default_factory=dict)
     accounts: dict[Name, Account] = Field(default_factory=dict)
     primary_sender: Name | None = Field(None, description="The account that sends documents needing no reply")
+    document_types: list[DocumentType] = Field(
+        default_factory=list,
+        description=f"Document types the projects may use besides the known ones ({', '.join(DOCUMENT_TYPES)})",
+        examples=[["customs_declaration"]],
+    )
     projects: dict[Name, Project] = Field(default_factory=dict)
     employees: dict[Name, Employee] = Field(default_factory=dict)
     team_inboxes: dict[Name, TeamInbox] = Field(default_factory=dict)
@@ -165,5 +173,5 @@ class Manifest(_Strict):
 
 # Top-level sections whose entries are resources merged across files, keyed by name.
 RESOURCE_SECTIONS: tuple[str, ...] = ("targets", "accounts", "projects", "employees", "team_inboxes", "spf")
-# Top-level scalars that one file of a directory manifest may set.
-SINGLETONS: tuple[str, ...] = ("primary_sender",)
+# Top-level settings that only one file of a directory manifest may set.
+SINGLETONS: tuple[str, ...] = ("primary_sender", "document_types")

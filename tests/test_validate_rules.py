@@ -93,8 +93,15 @@ CASES = {
         "",
         ["duplicate-address"],
     ),
+    "document-type": (
+        "",
+        "",
+        "projects: {shop: {senders: {^invocie: office, ^customs: office, invoice: office}}}\n",
+        ["document-type"] * 2,
+    ),
 }
 PASSING_SECTIONS = {
+    "document-type": "document_types: [customs]\nprojects: {shop: {senders: {invoice: office, customs: office}}}\n",
     "target-settings": "targets:\n  a: {driver: sqlite, settings: {path: x.db}}\n"
     "  b: {driver: rfc2136, settings: {server: 127.0.0.1, zones: [acme.example], tsig: {name: k, secret: '${env:K}'}}}\n",
     "reference": "projects: {shop: {senders: {tracking: b}}}\nemployees: {E1: {name: Ann, mailbox: office}}\nteam_inboxes: {help: {account: b, members: [E1]}}\n",

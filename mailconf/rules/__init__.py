@@ -39,6 +39,7 @@ def all_rules() -> list[Rule]:
     from mailconf.rules import (
         account_no_server,
         default_accounts,
+        document_type,
         duplicate_address,
         endpoints,
         literal_secret,
@@ -70,6 +71,7 @@ def all_rules() -> list[Rule]:
         primary_sender,
         default_accounts,
         references,
+        document_type,
         mailbox_conflict,
         target_settings,
         spf_syntax,
