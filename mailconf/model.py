@@ -15,7 +15,8 @@ MANIFEST_VERSION = 1
 # Surrounding whitespace is allowed by these patterns on purpose: the `whitespace` rule
 # reports it with a precise message instead of a generic pattern mismatch.
 EMAIL_PATTERN = r"^\s*[^@\s]+@[^@\s]+\.[^@\s]+\s*$"
-HOST_PATTERN = r"^\s*[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)*\.?\s*$"
+# RFC 1123 host names: labels of 1-63 letters, digits and inner hyphens (no `_`, no empty label).
+HOST_PATTERN = r"^\s*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?\s*$"
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.@-]*$"
 SECRET_REF_PATTERN = r"^\$\{(env|file):[^}]+\}$"
 DOMAIN_PATTERN = r"^([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9-]{2,63}\.?$"
@@ -168,7 +169,7 @@ class Manifest(_Strict):
     projects: dict[Name, Project] = Field(default_factory=dict)
     employees: dict[Name, Employee] = Field(default_factory=dict)
     team_inboxes: dict[Name, TeamInbox] = Field(default_factory=dict)
-    spf: dict[Annotated[str, Field(pattern=DOMAIN_PATTERN)], Spf] = Field(default_factory=dict)
+    spf: dict[Annotated[str, Field(pattern=DOMAIN_PATTERN, max_length=253)], Spf] = Field(default_factory=dict)
 
 
 # Top-level sections whose entries are resources merged across files, keyed by name.
