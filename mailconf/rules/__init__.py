@@ -49,6 +49,7 @@ def all_rules() -> list[Rule]:
         port_security,
         primary_sender,
         references,
+        spf_domain_unused,
         spf_lookup_limit,
         spf_ptr,
         spf_sender_unauthorised,
@@ -78,6 +79,7 @@ def all_rules() -> list[Rule]:
         spf_ptr,
         spf_lookup_limit,
         spf_sender_unauthorised,
+        spf_domain_unused,
     ]
 
 
