@@ -99,6 +99,12 @@ CASES = {
         "projects: {shop: {senders: {^invocie: office, ^customs: office, invoice: office}}}\n",
         ["document-type"] * 2,
     ),
+    "target-kinds": (
+        "",
+        "",
+        "projects: {shop: {senders: {invoice: office}}}\ntargets:\n  a: {driver: sqlite, kinds: ^[project]}\n  b: {driver: sqlite, kinds: [account, project]}\n",
+        ["target-kinds"],
+    ),
 }
 PASSING_SECTIONS = {
     "document-type": "document_types: [customs]\nprojects: {shop: {senders: {invoice: office, customs: office}}}\n",
