@@ -30,8 +30,7 @@ def domain_key(name: str) -> str:
 
 def address_key(address: str) -> str:
     """The identity of an address: mail systems match the mailbox case-insensitively, and its domain is a DNS name."""
-    local, _, domain = address.strip().rpartition("@")
-    return f"{local.lower()}@{domain_key(domain)}"
+    return domain_key(address)  # the same folding: case, and a trailing dot (which only a domain can end in)
 
 
 Email = Annotated[str, Field(pattern=EMAIL_PATTERN, max_length=320, examples=["invoices@acme.example"])]

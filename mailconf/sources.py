@@ -134,9 +134,10 @@ def _merge(source: ManifestSource, file: SourceFile, value: dict[str, Any]) -> N
             source.diagnostics.append(Diagnostic("schema", Severity.ERROR, message, str(file.path), location.line, location.column, (key,)))
         elif key in RESOURCE_SECTIONS:
             section = merged.setdefault(key, {})
-            spelt = {_identity(key, name): name for name in section}
+            # DNS names (spf) are one resource whatever the case and trailing dot: the spelling met first
+            spelt = {domain_key(name): name for name in section} if key == "spf" else None
             for name, resource in item.items():
-                first = spelt.setdefault(_identity(key, name), name)
+                first = name if spelt is None or not isinstance(name, str) else spelt.setdefault(domain_key(name), name)
                 if first in section:
                     _duplicate(source, file, (key, name), (key, first))
                     continue
@@ -151,11 +152,6 @@ def _merge(source: ManifestSource, file: SourceFile, value: dict[str, Any]) -> N
         else:
             merged[key] = item
             source.origins[(key,)] = file
-
-
-def _identity(section: str, name: object) -> object:
-    """What makes two entries one resource: for DNS names (spf), not case nor a trailing dot."""
-    return domain_key(name) if section == "spf" and isinstance(name, str) else name
 
 
 def _duplicate(source: ManifestSource, file: SourceFile, path: Path_, first_path: Path_) -> None:

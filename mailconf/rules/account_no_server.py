@@ -29,7 +29,7 @@ SEVERITY = Severity.ERROR
 
 def check(manifest: Manifest) -> Iterator[Problem]:
     for name, account in manifest.accounts.items():
-        if not sends(account) and not receives(account):
+        if account.outgoing is None and account.incoming is None and not sends(account) and not receives(account):
             yield Problem(
                 ("accounts", name),
                 f"account {name!r} can neither send nor receive: add a preset, or an outgoing or incoming server",

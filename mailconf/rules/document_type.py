@@ -29,9 +29,10 @@ SEVERITY = Severity.WARNING
 
 def check(manifest: Manifest) -> Iterator[Problem]:
     known = [*DOCUMENT_TYPES, *manifest.document_types]
+    allowed = frozenset(known)
     for name, project in manifest.projects.items():
         for doc_type in project.senders:
-            if doc_type not in known:
+            if doc_type not in allowed:
                 close = difflib.get_close_matches(doc_type, known, n=1, cutoff=0.7)
                 hint = f"did you mean {close[0]!r}? If not, " if close else ""
                 yield Problem(

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from mailconf import endpoints
 from mailconf.diagnostics import Severity
 from mailconf.model import Account, Incoming, Manifest, Outgoing
+from mailconf.presets import presets
 from mailconf.rules import Problem
 
 ID = "plaintext-password"
@@ -28,9 +29,10 @@ SEVERITY = Severity.WARNING
 
 
 def check(manifest: Manifest) -> Iterator[Problem]:
+    plain_presets = {name for name, preset in presets().items() if "none" in {e.security for e in (preset.smtp, preset.imap, preset.pop3) if e}}
     for name, account in manifest.accounts.items():
-        if account.password is None:
-            continue
+        if account.password is None or not (account.preset in plain_presets or _writes_none(account)):
+            continue  # `none` is never derived from a port: it is written, or comes from a preset
         for block in ("outgoing", "incoming"):
             own: Outgoing | Incoming | None = getattr(account, block)
             logs_in = not isinstance(own, Outgoing) or own.auth
@@ -41,6 +43,11 @@ def check(manifest: Manifest) -> Iterator[Problem]:
                     f"the password goes over an unencrypted {block} connection: use security: tls or starttls"
                     + (", or auth: false if this relay does not need a login" if block == "outgoing" else ""),
                 )
+
+
+def _writes_none(account: Account) -> bool:
+    outgoing, incoming = account.outgoing, account.incoming
+    return (outgoing is not None and outgoing.security == "none") or (incoming is not None and incoming.security == "none")
 
 
 def _security(account: Account, block: str) -> str | None:

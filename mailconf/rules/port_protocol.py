@@ -30,15 +30,15 @@ SEVERITY = Severity.ERROR
 
 def check(manifest: Manifest) -> Iterator[Problem]:
     for name, account in manifest.accounts.items():
-        if account.outgoing is not None:
-            yield from _check("smtp", account.outgoing.port, ("accounts", name, "outgoing", "port"))
-        if account.incoming is not None:
-            yield from _check(account.incoming.protocol, account.incoming.port, ("accounts", name, "incoming", "port"))
+        outgoing, incoming = account.outgoing, account.incoming
+        if outgoing is not None and outgoing.port is not None and outgoing.port not in PROTOCOL_PORTS["smtp"]:
+            yield from _foreign("smtp", outgoing.port, ("accounts", name, "outgoing", "port"))
+        if incoming is not None and incoming.port is not None and incoming.port not in PROTOCOL_PORTS[incoming.protocol]:
+            yield from _foreign(incoming.protocol, incoming.port, ("accounts", name, "incoming", "port"))
 
 
-def _check(protocol: Protocol, port: int | None, path: Path_) -> Iterator[Problem]:
-    if port is None or port in PROTOCOL_PORTS[protocol]:
-        return
+def _foreign(protocol: Protocol, port: int, path: Path_) -> Iterator[Problem]:
+    """A problem if `port`, not one of `protocol`'s, belongs to another protocol (an unknown port is the endpoint rule's)."""
     owner = port_owner(port)
     if owner is not None:
         usual = SECURITY_PORT[protocol]

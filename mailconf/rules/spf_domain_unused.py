@@ -32,10 +32,15 @@ SEVERITY = Severity.WARNING
 def check(manifest: Manifest) -> Iterator[Problem]:
     if not manifest.spf:
         return
-    sending = {domain_key(a.address.rsplit("@", 1)[-1]) for a in manifest.accounts.values() if sends(a)}
-    unused = [domain for domain in manifest.spf if domain_key(domain) not in sending]
-    candidates = sorted(sending) if unused else []
-    for domain in unused:
-        close = difflib.get_close_matches(domain_key(domain), candidates, n=1, cutoff=0.8)
+    unused = {domain_key(d): d for d in manifest.spf}
+    for account in manifest.accounts.values():
+        domain = domain_key(account.address.rpartition("@")[2])
+        if domain in unused and sends(account):
+            del unused[domain]
+    if not unused:
+        return
+    sending = sorted({domain_key(a.address.rpartition("@")[2]) for a in manifest.accounts.values() if sends(a)})
+    for key, domain in unused.items():
+        close = difflib.get_close_matches(key, sending, n=1, cutoff=0.8)
         hint = f"did you mean {close[0]!r}?" if close else "check the domain, or remove the record if nothing sends from it"
         yield Problem(("spf", domain), f"no account sends from {domain}: {hint}", key=True)

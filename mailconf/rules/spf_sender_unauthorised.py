@@ -17,6 +17,7 @@ Failing (a warning)::
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 from mailconf.diagnostics import Severity
@@ -38,6 +39,7 @@ def _service(account: Account) -> Preset | None:
 
 def check(manifest: Manifest) -> Iterator[Problem]:
     domains = {domain_key(d): d for d in manifest.spf}
+    owned: dict[str, set[object]] = {}  # per SPF key, what its mechanisms authorise; built when first needed
     for name, account in manifest.accounts.items():
         domain = domain_key(account.address.rsplit("@", 1)[-1])
         key = domains.get(domain)
@@ -46,7 +48,9 @@ def check(manifest: Manifest) -> Iterator[Problem]:
         service = _service(account)
         if service is None or service.spf_include is None:
             continue
-        if _identity(service.spf_include) not in {_identity(m) for m in manifest.spf[key].mechanisms}:
+        if key not in owned:
+            owned[key] = {_identity(m) for m in manifest.spf[key].mechanisms}
+        if _identity(service.spf_include) not in owned[key]:
             yield Problem(
                 ("accounts", name, "address"),
                 f"mail from {account.address} through {service.title} is not authorised by the SPF of {domain}: "
@@ -54,6 +58,7 @@ def check(manifest: Manifest) -> Iterator[Problem]:
             )
 
 
+@functools.lru_cache(maxsize=8192)
 def _identity(mechanism: str) -> object:
     """What a mechanism authorises, whatever its spelling (`include:SPF.Example.` is `include:spf.example`)."""
     from mailconf.spf.errors import SpfSyntaxError

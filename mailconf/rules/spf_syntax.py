@@ -20,6 +20,8 @@ Failing::
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -29,16 +31,17 @@ from mailconf.rules import Problem
 
 if TYPE_CHECKING:
     from mailconf.spf.macros import Token
+    from mailconf.spf.record import Term
 
 MAX_LABEL = 63  # octets in one DNS label (RFC 1035 2.3.4)
+_SPACE = re.compile(r"\s")
 
 ID = "spf-syntax"
 SEVERITY = Severity.ERROR
 
 
 def check(manifest: Manifest) -> Iterator[Problem]:
-    from mailconf.spf.errors import SpfSyntaxError
-    from mailconf.spf.record import Mechanism, parse_term
+    from mailconf.spf.record import Mechanism
 
     for domain, spf in manifest.spf.items():
         if spf.all is None and "all" in spf.model_fields_set:
@@ -48,26 +51,37 @@ def check(manifest: Manifest) -> Iterator[Problem]:
         seen: dict[object, int] = {}
         for index, text in enumerate(spf.mechanisms):
             path = ("spf", domain, "mechanisms", index)
-            misplaced = _misplaced(text.strip())
-            if misplaced:
-                yield Problem(path, f"{text!r}: {misplaced}")
-                continue
-            try:
-                term = parse_term(text.strip())
-            except SpfSyntaxError as exc:
-                yield Problem(path, f"{exc}: fix it per RFC 7208 (e.g. include:_spf.example.com, ip4:192.0.2.0/24)")
-                continue
-            if isinstance(term, Mechanism) and term.name == "all":
+            term, problem = _read(text.strip())
+            if problem is not None:
+                yield Problem(path, problem)
+            elif isinstance(term, Mechanism) and term.name == "all":
                 yield Problem(path, f"{text!r}: set the final qualifier with `all: softfail` (or fail, neutral) instead, so it stays last")
             elif not isinstance(term, Mechanism) and term.name in ("redirect", "exp"):
                 yield Problem(path, f"{text!r}: {term.name}= is a modifier of the whole record; mailconf manages mechanisms only")
-            elif isinstance(term, Mechanism) and (unresolvable := _unresolvable(term.tokens)):
-                yield Problem(path, f"{text!r}: {unresolvable}, which DNS can never resolve: fix the domain")
             elif isinstance(term, Mechanism):
                 identity = term.identity()
                 if identity in seen:
                     yield Problem(path, f"{text!r} repeats mechanisms[{seen[identity]}]: remove it", severity=Severity.WARNING)
                 seen.setdefault(identity, index)
+
+
+@functools.lru_cache(maxsize=8192)
+def _read(text: str) -> tuple[Term, None] | tuple[None, str]:
+    """The term, or what is wrong with it (cached: a large manifest repeats the same few terms)."""
+    from mailconf.spf.errors import SpfSyntaxError
+    from mailconf.spf.record import Mechanism, parse_term
+
+    misplaced = _misplaced(text)
+    if misplaced:
+        return None, f"{text!r}: {misplaced}"
+    try:
+        term = parse_term(text)
+    except SpfSyntaxError as exc:
+        return None, f"{exc}: fix it per RFC 7208 (e.g. include:_spf.example.com, ip4:192.0.2.0/24)"
+    unresolvable = _unresolvable(term.tokens) if isinstance(term, Mechanism) else None
+    if unresolvable:
+        return None, f"{text!r}: {unresolvable}, which DNS can never resolve: fix the domain"
+    return term, None
 
 
 def _misplaced(text: str) -> str | None:
@@ -81,7 +95,7 @@ def _misplaced(text: str) -> str | None:
             f"a qualifier alone is no term: put it in front of a mechanism ({text}include:example.com), "
             f"or set the final qualifier with `all: {QUALIFIER_RESULTS[text]}`"
         )
-    if any(c.isspace() for c in text):
+    if _SPACE.search(text):
         return "holds several terms: write one term per list item"
     return None
 
