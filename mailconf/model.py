@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 MANIFEST_VERSION = 1
 
@@ -129,10 +130,20 @@ class TeamInbox(_Resource):
     sender_name: str | None = Field(None, max_length=255)
 
 
+def _not_null_term(value: object) -> object:
+    """YAML reads an unquoted `~` (or an empty item) as null: say that, not "should be a valid string"."""
+    if value is None:
+        raise PydanticCustomError(
+            "spf_term_null",
+            "empty, or ~ which YAML reads as null: quote a qualified term (\"~include:example.com\"); the final qualifier goes in all: (softfail)",
+        )
+    return value
+
+
 class Spf(_Resource):
     """The SPF mechanisms this manifest owns for one domain."""
 
-    mechanisms: list[Annotated[str, Field(min_length=1, max_length=255)]] = Field(
+    mechanisms: list[Annotated[str, BeforeValidator(_not_null_term), Field(min_length=1, max_length=255)]] = Field(
         default_factory=list, examples=[["include:spf.protection.outlook.com", "include:my.billit.be"]]
     )
     all: Literal["pass", "fail", "softfail", "neutral", "+", "-", "~", "?"] | None = Field(

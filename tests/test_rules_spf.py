@@ -138,3 +138,12 @@ def test_pieces_of_a_whole_record_say_what_to_write(tmp_path: Path, mechanism: s
     [diagnostic] = validate_path(path).diagnostics
     assert (diagnostic.code, diagnostic.severity.value, diagnostic.line, diagnostic.column) == ("spf-syntax", "error", 9, 9)
     assert advice in diagnostic.message
+
+
+@pytest.mark.parametrize("item", ["~", "", "null"])
+def test_unquoted_tilde_or_empty_item_says_to_quote(tmp_path: Path, item: str) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_text(HEAD + f"    mechanisms:\n      - include:spf.protection.outlook.com\n      - {item}\n".replace("- \n", "-\n"))
+    [diagnostic] = validate_path(path).diagnostics
+    assert (diagnostic.code, diagnostic.line) == ("schema", 9)
+    assert "YAML reads as null" in diagnostic.message and '"~include:' in diagnostic.message
