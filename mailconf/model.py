@@ -23,7 +23,6 @@ SECRET_REF_PATTERN = r"^\$\{(env|file):[^}]+\}$"
 DOMAIN_PATTERN = r"^([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9-]{2,63}\.?$"
 
 
-
 def domain_key(name: str) -> str:
     """The identity of a DNS name: case does not matter, nor does the trailing dot of `acme.example.`."""
     return name.strip().rstrip(".").lower()

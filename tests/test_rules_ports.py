@@ -92,3 +92,10 @@ def test_password_over_no_encryption_is_a_warning(write, account):
 def test_no_password_in_the_clear_passes(write, account):
     found, _ = _diagnostics(write, account, "plaintext-password")
     assert found == []
+
+
+def test_no_preset_uses_security_none():
+    # plaintext-password checks only a written `security: none`: a preset with none would escape it
+    from mailconf.presets import presets
+
+    assert [p.name for p in presets().values() for e in (p.smtp, p.imap, p.pop3) if e and e.security == "none"] == []

@@ -1,8 +1,8 @@
 """Each owned SPF mechanism follows the RFC 7208 grammar; `all` goes in the `all:` field.
 
 Beyond the grammar, a domain-spec must be a name DNS can hold (no empty label, labels up to
-63 characters; macros stay allowed), and pieces of a whole record
-(`v=spf1`, a qualifier alone, several terms in one item) are refused with what to write.
+63 characters; macros stay allowed), and pieces of a whole record (`v=spf1`, a qualifier
+alone, several terms in one item) are refused with what to write instead.
 
 The mechanisms list holds what this manifest authorises; the final `all` is set apart so
 that merge mode can keep it last (RFC 7208 4.6.2: terms after `all` are never evaluated).
@@ -33,11 +33,11 @@ if TYPE_CHECKING:
     from mailconf.spf.macros import Token
     from mailconf.spf.record import Term
 
-MAX_LABEL = 63  # octets in one DNS label (RFC 1035 2.3.4)
-_SPACE = re.compile(r"\s")
-
 ID = "spf-syntax"
 SEVERITY = Severity.ERROR
+
+MAX_LABEL = 63  # octets in one DNS label (RFC 1035 2.3.4)
+_SPACE = re.compile(r"\s")
 
 
 def check(manifest: Manifest) -> Iterator[Problem]:
@@ -111,7 +111,7 @@ def _unresolvable(tokens: tuple[Token, ...] | None) -> str | None:
 
     if tokens is None:
         return None
-    labels: list[tuple[int, bool]] = []  # (length, or its lower bound when `exact` is False; exact)
+    labels: list[tuple[int, bool]] = []  # (length, exact): a lower bound of the length when the label touches a macro
     run, bound, exact = 0, 0, True
     for token in tokens:
         if isinstance(token, Macro):
