@@ -17,6 +17,13 @@ PORT_SECURITY: dict[Protocol, dict[int, tuple[str, ...]]] = {
     "imap": {993: ("tls",), 143: ("starttls", "none")},
     "pop3": {995: ("tls",), 110: ("starttls", "none")},
 }
+# Ports a protocol is found on without a registered security (RFC 8314 leaves them out), and
+# what most servers there speak: named in the error that asks for `security:`, never assumed.
+UNREGISTERED_PORTS: dict[Protocol, dict[int, str]] = {"smtp": {2525: "starttls"}, "imap": {}, "pop3": {}}
+# Every port known to belong to a protocol: a client of another protocol there fails.
+PROTOCOL_PORTS: dict[Protocol, frozenset[int]] = {
+    protocol: frozenset(PORT_SECURITY[protocol]) | frozenset(UNREGISTERED_PORTS[protocol]) for protocol in PORT_SECURITY
+}
 # Which port each security implies, per protocol.
 SECURITY_PORT: dict[Protocol, dict[str, int]] = {
     "smtp": {"tls": 465, "starttls": 587, "none": 25},
@@ -25,13 +32,40 @@ SECURITY_PORT: dict[Protocol, dict[str, int]] = {
 }
 
 
-class IncompleteEndpoint(MailconfError):
+class EndpointError(MailconfError):
+    """An endpoint the manifest does not define completely enough to connect to."""
+
+
+class IncompleteEndpoint(EndpointError):
     """An endpoint lacks a host, or both port and security, and no preset supplies them."""
 
     def __init__(self, missing: list[str], preset: str | None) -> None:
         fix = f"the preset {preset!r} does not supply it: set it" if preset else "set it, or use a preset"
         super().__init__(f"missing {' and '.join(missing)}: {fix}")
         self.missing = missing
+
+
+class UnknownPortSecurity(EndpointError):
+    """A port whose security no convention gives, and no `security:` says it.
+
+    Guessing is how a client ends up waiting for a TLS handshake a STARTTLS server never
+    starts (or the reverse), so the manifest must say it."""
+
+    def __init__(self, protocol: Protocol, port: int) -> None:
+        usual = UNREGISTERED_PORTS[protocol].get(port)
+        if usual:
+            seen = f"{protocol.upper()} port {port} has no registered security; most servers there use {usual}"
+            fix = f"set security: {usual} (or {', '.join(s for s in ('tls', 'starttls', 'none') if s != usual)})"
+        else:
+            seen = f"{protocol.upper()} port {port} has no standard security, so none is assumed (not even tls)"
+            fix = "set security: tls, starttls or none"
+        super().__init__(f"{seen}: {fix}")
+        self.protocol, self.port = protocol, port
+
+
+def port_owner(port: int) -> Protocol | None:
+    """The protocol a well-known port belongs to, if any."""
+    return next((protocol for protocol, ports in PROTOCOL_PORTS.items() if port in ports), None)
 
 
 def _effective(protocol: Protocol, own: Outgoing | Incoming, preset_name: str | None) -> Endpoint:
@@ -45,7 +79,9 @@ def _effective(protocol: Protocol, own: Outgoing | Incoming, preset_name: str | 
     if port is None and security is not None:
         port = SECURITY_PORT[protocol][security]
     if security is None and port is not None:
-        security = PORT_SECURITY[protocol].get(port, ("tls",))[0]
+        if port not in PORT_SECURITY[protocol]:
+            raise UnknownPortSecurity(protocol, port)
+        security = PORT_SECURITY[protocol][port][0]
     missing = [name for name, value in (("host", host), ("port or security", port)) if value is None]
     if missing:
         raise IncompleteEndpoint(missing, preset_name)

@@ -8,17 +8,30 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 MANIFEST_VERSION = 1
 
 # Surrounding whitespace is allowed by these patterns on purpose: the `whitespace` rule
 # reports it with a precise message instead of a generic pattern mismatch.
 EMAIL_PATTERN = r"^\s*[^@\s]+@[^@\s]+\.[^@\s]+\s*$"
-HOST_PATTERN = r"^\s*[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)*\.?\s*$"
+# RFC 1123 host names: labels of 1-63 letters, digits and inner hyphens (no `_`, no empty label).
+HOST_PATTERN = r"^\s*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?\s*$"
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.@-]*$"
 SECRET_REF_PATTERN = r"^\$\{(env|file):[^}]+\}$"
 DOMAIN_PATTERN = r"^([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9-]{2,63}\.?$"
+
+
+def domain_key(name: str) -> str:
+    """The identity of a DNS name: case does not matter, nor does the trailing dot of `acme.example.`."""
+    return name.strip().rstrip(".").lower()
+
+
+def address_key(address: str) -> str:
+    """The identity of an address: mail systems match the mailbox case-insensitively, and its domain is a DNS name."""
+    return domain_key(address)  # the same folding: case, and a trailing dot (which only a domain can end in)
+
 
 Email = Annotated[str, Field(pattern=EMAIL_PATTERN, max_length=320, examples=["invoices@acme.example"])]
 Host = Annotated[str, Field(pattern=HOST_PATTERN, max_length=253, examples=["smtp.office365.com"])]
@@ -89,12 +102,15 @@ class Account(_Resource):
     default_incoming: bool = Field(False, description="The account a target receives into when nothing else is said")
 
 
+DocumentType = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+
+
 class Project(_Resource):
     """Per-project alternative senders, by document type (invoice, tracking, ...)."""
 
-    senders: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], Name] = Field(
+    senders: dict[DocumentType, Name] = Field(
         default_factory=dict,
-        description=f"Document type -> account key. Known types: {', '.join(DOCUMENT_TYPES)}; others are allowed.",
+        description=f"Document type -> account key. Known types: {', '.join(DOCUMENT_TYPES)}; declare others in document_types.",
     )
 
 
@@ -113,10 +129,20 @@ class TeamInbox(_Resource):
     sender_name: str | None = Field(None, max_length=255)
 
 
+def _not_null_term(value: object) -> object:
+    """YAML reads an unquoted `~` (or an empty item) as null: say that, not "should be a valid string"."""
+    if value is None:
+        raise PydanticCustomError(
+            "spf_term_null",
+            "empty, or ~ which YAML reads as null: quote a qualified term (\"~include:example.com\"); the final qualifier goes in all: (softfail)",
+        )
+    return value
+
+
 class Spf(_Resource):
     """The SPF mechanisms this manifest owns for one domain."""
 
-    mechanisms: list[Annotated[str, Field(min_length=1, max_length=255)]] = Field(
+    mechanisms: list[Annotated[str, BeforeValidator(_not_null_term), Field(min_length=1, max_length=255)]] = Field(
         default_factory=list, examples=[["include:spf.protection.outlook.com", "include:my.billit.be"]]
     )
     all: Literal["pass", "fail", "softfail", "neutral", "+", "-", "~", "?"] | None = Field(
@@ -144,13 +170,18 @@ class Manifest(_Strict):
     targets: dict[Name, Target] = Field(default_factory=dict)
     accounts: dict[Name, Account] = Field(default_factory=dict)
     primary_sender: Name | None = Field(None, description="The account that sends documents needing no reply")
+    document_types: list[DocumentType] = Field(
+        default_factory=list,
+        description=f"Document types the projects may use besides the known ones ({', '.join(DOCUMENT_TYPES)})",
+        examples=[["customs_declaration"]],
+    )
     projects: dict[Name, Project] = Field(default_factory=dict)
     employees: dict[Name, Employee] = Field(default_factory=dict)
     team_inboxes: dict[Name, TeamInbox] = Field(default_factory=dict)
-    spf: dict[Annotated[str, Field(pattern=DOMAIN_PATTERN)], Spf] = Field(default_factory=dict)
+    spf: dict[Annotated[str, Field(pattern=DOMAIN_PATTERN, max_length=253)], Spf] = Field(default_factory=dict)
 
 
 # Top-level sections whose entries are resources merged across files, keyed by name.
 RESOURCE_SECTIONS: tuple[str, ...] = ("targets", "accounts", "projects", "employees", "team_inboxes", "spf")
-# Top-level scalars that one file of a directory manifest may set.
-SINGLETONS: tuple[str, ...] = ("primary_sender",)
+# Top-level settings that only one file of a directory manifest may set.
+SINGLETONS: tuple[str, ...] = ("primary_sender", "document_types")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from mailconf import endpoints
 from mailconf.diagnostics import Diagnostic, Severity
 from mailconf.errors import MailconfError
-from mailconf.model import Manifest
+from mailconf.model import Manifest, domain_key
 from mailconf.presets import preset_for_smtp_host
 from mailconf.sources import ManifestSource
 from mailconf.spf.analyze import analyze_txt
@@ -87,7 +87,7 @@ def _cross_check(source: ManifestSource, manifest: Manifest, resolver: Resolver)
         if smtp is None:
             continue
         address = account.address.strip()
-        domain = address.rpartition("@")[2].lower()
+        domain = domain_key(address.rpartition("@")[2])
         for ip in _addresses(smtp.host, resolver):
             outcome = check_host(ip, domain, address, resolver=resolver)
             if outcome.result not in _PASSING:

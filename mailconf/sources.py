@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from mailconf.diagnostics import Diagnostic, Severity
-from mailconf.model import RESOURCE_SECTIONS, SINGLETONS
+from mailconf.model import RESOURCE_SECTIONS, SINGLETONS, domain_key
 from mailconf.yamlsource import Location, Path_, SourceMap, YamlProblem, load, read_text
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -134,9 +134,12 @@ def _merge(source: ManifestSource, file: SourceFile, value: dict[str, Any]) -> N
             source.diagnostics.append(Diagnostic("schema", Severity.ERROR, message, str(file.path), location.line, location.column, (key,)))
         elif key in RESOURCE_SECTIONS:
             section = merged.setdefault(key, {})
+            # DNS names (spf) are one resource whatever the case and trailing dot: the spelling met first
+            spelt = {domain_key(name): name for name in section} if key == "spf" else None
             for name, resource in item.items():
-                if name in section:
-                    _duplicate(source, file, (key, name))
+                first = name if spelt is None or not isinstance(name, str) else spelt.setdefault(domain_key(name), name)
+                if first in section:
+                    _duplicate(source, file, (key, name), (key, first))
                     continue
                 section[name] = resource
                 source.origins[(key, name)] = file
@@ -145,18 +148,19 @@ def _merge(source: ManifestSource, file: SourceFile, value: dict[str, Any]) -> N
             if merged["version"] != item:
                 source.diagnostics.append(source_diag(file, "version-mismatch", f"version {item!r} differs from {merged['version']!r} in another file of this manifest", ("version",)))
         elif key in merged and (key in SINGLETONS or key in RESOURCE_SECTIONS):
-            _duplicate(source, file, (key,))
+            _duplicate(source, file, (key,), (key,))
         else:
             merged[key] = item
             source.origins[(key,)] = file
 
 
-def _duplicate(source: ManifestSource, file: SourceFile, path: Path_) -> None:
-    first = source.origins[path]
-    where = first.locate(path, key=True)
+def _duplicate(source: ManifestSource, file: SourceFile, path: Path_, first_path: Path_) -> None:
+    first = source.origins[first_path]
+    where = first.locate(first_path, key=True)
     name = "/".join(str(p) for p in path)
+    also = "" if first_path == path else f" (as {first_path[-1]}: one DNS name, whatever the case and trailing dot)"
     source.diagnostics.append(
-        source_diag(file, "duplicate-resource", f"{name} is declared twice; the first is at {first.path}:{where.line}:{where.column}: keep one", path)
+        source_diag(file, "duplicate-resource", f"{name} is declared twice{also}; the first is at {first.path}:{where.line}:{where.column}: keep one", path)
     )
 
 

@@ -74,8 +74,46 @@ CASES = {
         "team_inboxes: {help: {account: office}, sales: {account: ^office}, crm: {account: ^b}}\n",
         ["mailbox-conflict"] * 3,
     ),
+    "account-no-server": (
+        B % "outgoing: null",
+        "  ^b: {address: b@acme.example}\n  ^c: {address: c@acme.example, preset: gmail, outgoing: null, incoming: null}\n",
+        "",
+        ["account-no-server"] * 2,
+    ),
+    "port-protocol": (
+        "  b: {address: b@acme.example, outgoing: {host: m.acme.example, port: 2525, security: starttls}, incoming: {protocol: pop3, host: m.acme.example, port: 995}}\n",
+        "  b: {address: b@acme.example, outgoing: {host: m.acme.example, port: ^993}, incoming: {host: m.acme.example, port: ^587}}\n"
+        "  c: {address: c@acme.example, preset: gmail, incoming: {protocol: pop3, port: ^143}}\n",
+        "",
+        ["port-protocol"] * 3,
+    ),
+    "plaintext-password": (
+        '  b: {address: b@acme.example, password: "${env:B}", outgoing: {host: r.acme.example, port: 25, security: none, auth: false}, incoming: null}\n',
+        '  b: {address: b@acme.example, password: "${env:B}", outgoing: {host: r.acme.example, port: 25, security: ^none}, incoming: {host: i.acme.example, port: 143, security: ^none}}\n',
+        "",
+        ["plaintext-password"] * 2,
+    ),
+    "duplicate-address": (
+        B % "display_name: B",
+        B % "display_name: B" + "  c: {address: ^B@Acme.Example., preset: gmail}\n",
+        "",
+        ["duplicate-address"],
+    ),
+    "document-type": (
+        "",
+        "",
+        "projects: {shop: {senders: {^invocie: office, ^customs: office, invoice: office}}}\n",
+        ["document-type"] * 2,
+    ),
+    "target-kinds": (
+        "",
+        "",
+        "projects: {shop: {senders: {invoice: office}}}\ntargets:\n  a: {driver: sqlite, kinds: ^[project]}\n  b: {driver: sqlite, kinds: [account, project]}\n",
+        ["target-kinds"],
+    ),
 }
 PASSING_SECTIONS = {
+    "document-type": "document_types: [customs]\nprojects: {shop: {senders: {invoice: office, customs: office}}}\n",
     "target-settings": "targets:\n  a: {driver: sqlite, settings: {path: x.db}}\n"
     "  b: {driver: rfc2136, settings: {server: 127.0.0.1, zones: [acme.example], tsig: {name: k, secret: '${env:K}'}}}\n",
     "reference": "projects: {shop: {senders: {tracking: b}}}\nemployees: {E1: {name: Ann, mailbox: office}}\nteam_inboxes: {help: {account: b, members: [E1]}}\n",

@@ -1,6 +1,7 @@
 """Every server an account uses must be complete: a host, and a port or a security.
 
-A preset fills them; otherwise the manifest must. An unknown preset is reported here too.
+A preset fills them; otherwise the manifest must. A port with no standard security (2525,
+8025, ...) needs `security:`: a guess fails the handshake. An unknown preset is reported here too.
 
 Passing::
 
@@ -11,6 +12,7 @@ Failing::
 
     accounts:
       sales: {address: sales@acme.example, outgoing: {port: 587}}
+      relay: {address: relay@acme.example, outgoing: {host: smtp.relay.example, port: 2525}}
 """
 
 from __future__ import annotations
@@ -36,11 +38,11 @@ def check(manifest: Manifest) -> Iterator[Problem]:
             except UnknownPresetError as exc:
                 yield Problem((*base, "preset"), str(exc))
                 continue
-        try:
-            endpoints.smtp(account)
-        except endpoints.IncompleteEndpoint as exc:
-            yield Problem((*base, "outgoing"), f"outgoing server: {exc}")
-        try:
-            endpoints.incoming(account)
-        except endpoints.IncompleteEndpoint as exc:
-            yield Problem((*base, "incoming"), f"incoming server: {exc}")
+        for block, endpoint in (("outgoing", endpoints.smtp), ("incoming", endpoints.incoming)):
+            try:
+                endpoint(account)
+            except endpoints.UnknownPortSecurity as exc:
+                if endpoints.port_owner(exc.port) in (None, exc.protocol):  # another protocol's port: port-protocol reports it
+                    yield Problem((*base, block, "port"), f"{block} server: {exc}")
+            except endpoints.EndpointError as exc:
+                yield Problem((*base, block), f"{block} server: {exc}")

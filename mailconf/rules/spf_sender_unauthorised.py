@@ -17,11 +17,12 @@ Failing (a warning)::
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 from mailconf.diagnostics import Severity
 from mailconf.endpoints import sends
-from mailconf.model import Account, Manifest
+from mailconf.model import Account, Manifest, domain_key
 from mailconf.presets import Preset, preset_for_smtp_host, presets
 from mailconf.rules import Problem
 
@@ -37,19 +38,34 @@ def _service(account: Account) -> Preset | None:
 
 
 def check(manifest: Manifest) -> Iterator[Problem]:
-    domains = {d.rstrip(".").lower(): d for d in manifest.spf}
+    domains = {domain_key(d): d for d in manifest.spf}
+    owned: dict[str, set[object]] = {}  # per SPF key, what its mechanisms authorise; built when first needed
     for name, account in manifest.accounts.items():
-        domain = account.address.strip().rsplit("@", 1)[-1].lower()
+        domain = domain_key(account.address.rsplit("@", 1)[-1])
         key = domains.get(domain)
         if key is None or not sends(account):
             continue
         service = _service(account)
         if service is None or service.spf_include is None:
             continue
-        owned = {m.strip().lstrip("+").lower() for m in manifest.spf[key].mechanisms}
-        if service.spf_include.lower() not in owned:
+        if key not in owned:
+            owned[key] = {_identity(m) for m in manifest.spf[key].mechanisms}
+        if _identity(service.spf_include) not in owned[key]:
             yield Problem(
                 ("accounts", name, "address"),
                 f"mail from {account.address} through {service.title} is not authorised by the SPF of {domain}: "
-                f"add {service.spf_include} to spf.{domain}.mechanisms",
+                f"add {service.spf_include} to spf.{key}.mechanisms",
             )
+
+
+@functools.lru_cache(maxsize=8192)
+def _identity(mechanism: str) -> object:
+    """What a mechanism authorises, whatever its spelling (`include:SPF.Example.` is `include:spf.example`)."""
+    from mailconf.spf.errors import SpfSyntaxError
+    from mailconf.spf.record import Mechanism, parse_term
+
+    try:
+        term = parse_term(mechanism.strip())
+    except SpfSyntaxError:
+        return None  # spf-syntax reports it
+    return term.identity() if isinstance(term, Mechanism) and term.qualifier == "+" else None
