@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     paint = Painter(use_colour(sys.stdout))
     workspace = open_workspace(saved["manifest"] if saved else args.path, args.state, args.nameserver)
     try:
-        plan = workspace.plan([t["target"] for t in saved["targets"]] if saved else args.target)
+        plan = workspace.plan([t["target"] for t in saved["targets"]] if saved else args.target, lock=True)
         if saved is not None:
             savedplan.verify(saved, plan)
         print(render.text(plan, paint))
