@@ -107,14 +107,6 @@ class StateStore(ABC):
     def close(self) -> None:
         """Release the store's connection."""
 
-    @contextmanager
-    def locked(self, target: str) -> Iterator[None]:
-        self.acquire(target, lock_holder())
-        try:
-            yield
-        finally:
-            self.release(target)
-
 
 SCHEMA_VERSION = 2  # 1: mailconf 0.1 (no version row, no pending table); upgraded on open
 
@@ -158,14 +150,13 @@ class SqliteStateStore(StateStore):
         except (OSError, sqlite3.Error) as exc:
             raise StateError(f"cannot open the state store {path}: {exc}") from None
         try:
-            meta = self._open()
+            self._key = self._check_key(self._open(), key)
         except sqlite3.DatabaseError as exc:
             self._db.close()
             raise self._invalid(str(exc)) from None
         except StateError:
             self._db.close()
             raise
-        self._key = self._check_key(meta, key)
 
     @staticmethod
     def _create(path: Path, key: Secret | None) -> None:
@@ -180,7 +171,8 @@ class SqliteStateStore(StateStore):
                 db.executescript(_SCHEMA)
                 secret = key.reveal().encode() if key else secrets.token_bytes(32)
                 rows = [("schema_version", SCHEMA_VERSION), ("key_check", _key_check(secret))]
-                rows.append(("key_source", "external") if key else ("hmac_key", secret))
+                if key is None:
+                    rows.append(("hmac_key", secret))
                 db.executemany("INSERT INTO meta VALUES (?, ?)", rows)
             finally:
                 db.close()
