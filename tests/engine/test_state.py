@@ -75,7 +75,9 @@ def test_a_broken_state_is_an_error_not_a_new_state(applied: Workspace, breakage
     state = applied.root / STATE
     BREAKAGES[breakage](state)
     before = state.read_bytes()
-    applied.write(manifest(accounts=2))  # a2 is protected: a new state would forget that and delete it
+    data = manifest(accounts=2)
+    data["targets"]["embedded"]["prune"] = True
+    applied.write(data)  # a2 is protected: a state taken as new would forget that, and prune would delete it
     for verb in ("plan", "apply"):
         code, out, err = applied.cli(verb, "--auto-approve") if verb == "apply" else applied.cli(verb)
         assert code == 1, out
