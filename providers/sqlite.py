@@ -182,19 +182,19 @@ def _only(column: str, key: str | None) -> tuple[str, tuple[str, ...]]:
     return (f" WHERE {column} = ?", (key,)) if key is not None else ("", ())
 
 
-def _read_accounts(db: sqlite3.Connection, key: str | None = None) -> list[Resource]:
+def _read_accounts(db: sqlite3.Connection, key: str | None) -> list[Resource]:
     where, args = _only("name", key)
     no_password = "NOT EXISTS (SELECT 1 FROM account_password p WHERE p.name = email_account.name)"
     rows = db.execute(f"SELECT {_ACCOUNT_COLUMNS}, {no_password} FROM email_account{where}", args)
     return [Resource("account", row[0], _account_fields(row[:-1]) | ({"password": None} if row[-1] else {})) for row in rows]
 
 
-def _read_primary(db: sqlite3.Connection, key: str | None = None) -> list[Resource]:
+def _read_primary(db: sqlite3.Connection, key: str | None) -> list[Resource]:
     where, args = _only("name", key)
     return [Resource("primary_sender", name, {"account": account}) for name, account in db.execute(f"SELECT name, account FROM primary_sender{where}", args)]
 
 
-def _read_projects(db: sqlite3.Connection, key: str | None = None) -> list[Resource]:
+def _read_projects(db: sqlite3.Connection, key: str | None) -> list[Resource]:
     senders: dict[str, dict[str, str]] = defaultdict(dict)
     where, args = _only("project", key)
     for project, doc_type, account in db.execute(f"SELECT project, document_type, account FROM project_sender{where}", args):
@@ -203,12 +203,12 @@ def _read_projects(db: sqlite3.Connection, key: str | None = None) -> list[Resou
     return [Resource("project", name, {"senders": senders.get(name, {})}) for (name,) in db.execute(f"SELECT name FROM project{where}", args)]
 
 
-def _read_employees(db: sqlite3.Connection, key: str | None = None) -> list[Resource]:
+def _read_employees(db: sqlite3.Connection, key: str | None) -> list[Resource]:
     where, args = _only("id", key)
     return [Resource("employee", k, {"name": name, "mailbox": mailbox}) for k, name, mailbox in db.execute(f"SELECT id, name, mailbox FROM employee{where}", args)]
 
 
-def _read_team_inboxes(db: sqlite3.Connection, key: str | None = None) -> list[Resource]:
+def _read_team_inboxes(db: sqlite3.Connection, key: str | None) -> list[Resource]:
     members: dict[str, list[str]] = defaultdict(list)
     where, args = _only("inbox", key)
     for inbox, employee in db.execute(f"SELECT inbox, employee FROM team_inbox_member{where} ORDER BY inbox, position", args):
@@ -220,7 +220,7 @@ def _read_team_inboxes(db: sqlite3.Connection, key: str | None = None) -> list[R
     ]
 
 
-def _read_spf(db: sqlite3.Connection, key: str | None = None) -> list[Resource]:
+def _read_spf(db: sqlite3.Connection, key: str | None) -> list[Resource]:
     chains: dict[str, dict[str, str]] = defaultdict(dict)
     where, args = _only("domain", key)
     for domain, name, record in db.execute(f"SELECT domain, name, record FROM spf_chain{where}", args):
