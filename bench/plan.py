@@ -60,7 +60,7 @@ def child(step: str, root: Path) -> None:
         from mailconf.engine.workspace import Workspace
 
         workspace = Workspace(root)
-        plan = workspace.plan()
+        plan = workspace.plan(lock=step == "apply")
         if step == "apply":
             for target_plan in plan.targets:
                 results = apply_target(target_plan, workspace.target(target_plan.target).driver, workspace.state, lambda r: None)

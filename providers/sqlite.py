@@ -5,9 +5,15 @@ senders), so a newcomer can plan and apply with no server and tests exercise rea
 - tables per concept, with foreign keys: a project sender must name an existing account,
   an account still in use cannot be deleted (so apply order matters, as in a real ERP);
 - passwords are stored in a separate table and never returned on read (write-only, as
-  Frappe keeps them in `__Auth` and masks them in its API);
+  Frappe keeps them in `__Auth` and masks them in its API); an account without a stored
+  password reads `password: None`, so the plan sets it again;
 - each `apply` batch is one transaction, each change a savepoint: a failed change is
-  rolled back alone and reported, the others commit.
+  rolled back alone and reported, the others commit;
+- an update or delete is compare-and-set: inside the batch's write transaction (which no
+  other writer can interleave), the resource must still hold the values the change was
+  planned against (`Change.live`), or the change fails instead of overwriting a concurrent
+  edit; a delete of a resource already gone succeeds;
+- the file and its -wal/-shm are created 0600: they hold passwords in the clear.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from typing import Any
 
 from mailconf.driver import Action, Change, ChangeResult, Driver, DriverSettings, Fields, Resource
 from mailconf.errors import DriverError
+from mailconf.private import create_private
 from mailconf.secrets import Secret
 
 SCHEMA = """
@@ -104,10 +111,11 @@ class SqliteDriver(Driver):
 
     def _connect(self) -> sqlite3.Connection:
         try:
+            create_private(self.path)
             db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
             db.executescript(SCHEMA)
             db.execute("PRAGMA foreign_keys = ON")
-        except sqlite3.Error as exc:
+        except (OSError, sqlite3.Error) as exc:
             raise DriverError(f"target {self.context.target}: cannot open {self.path}: {exc}") from None
         return db
 
@@ -120,7 +128,7 @@ class SqliteDriver(Driver):
         try:
             found: list[Resource] = []
             for kind in sorted(kinds):
-                found.extend(_READERS[kind](db))
+                found.extend(_READERS[kind](db, None))
             return found
         finally:
             db.close()
@@ -169,43 +177,58 @@ def _explain(change: Change, exc: Exception) -> str:
     return text
 
 
-def _read_accounts(db: sqlite3.Connection) -> list[Resource]:
-    return [Resource("account", row[0], _account_fields(row)) for row in db.execute(f"SELECT {_ACCOUNT_COLUMNS} FROM email_account")]
+def _only(column: str, key: str | None) -> tuple[str, tuple[str, ...]]:
+    """A WHERE clause narrowing a read to one resource, or none to read them all."""
+    return (f" WHERE {column} = ?", (key,)) if key is not None else ("", ())
 
 
-def _read_primary(db: sqlite3.Connection) -> list[Resource]:
-    return [Resource("primary_sender", name, {"account": account}) for name, account in db.execute("SELECT name, account FROM primary_sender")]
+def _read_accounts(db: sqlite3.Connection, key: str | None) -> list[Resource]:
+    where, args = _only("name", key)
+    no_password = "NOT EXISTS (SELECT 1 FROM account_password p WHERE p.name = email_account.name)"
+    rows = db.execute(f"SELECT {_ACCOUNT_COLUMNS}, {no_password} FROM email_account{where}", args)
+    return [Resource("account", row[0], _account_fields(row[:-1]) | ({"password": None} if row[-1] else {})) for row in rows]
 
 
-def _read_projects(db: sqlite3.Connection) -> list[Resource]:
+def _read_primary(db: sqlite3.Connection, key: str | None) -> list[Resource]:
+    where, args = _only("name", key)
+    return [Resource("primary_sender", name, {"account": account}) for name, account in db.execute(f"SELECT name, account FROM primary_sender{where}", args)]
+
+
+def _read_projects(db: sqlite3.Connection, key: str | None) -> list[Resource]:
     senders: dict[str, dict[str, str]] = defaultdict(dict)
-    for project, doc_type, account in db.execute("SELECT project, document_type, account FROM project_sender"):
+    where, args = _only("project", key)
+    for project, doc_type, account in db.execute(f"SELECT project, document_type, account FROM project_sender{where}", args):
         senders[project][doc_type] = account
-    return [Resource("project", name, {"senders": senders.get(name, {})}) for (name,) in db.execute("SELECT name FROM project")]
+    where, args = _only("name", key)
+    return [Resource("project", name, {"senders": senders.get(name, {})}) for (name,) in db.execute(f"SELECT name FROM project{where}", args)]
 
 
-def _read_employees(db: sqlite3.Connection) -> list[Resource]:
-    return [Resource("employee", key, {"name": name, "mailbox": mailbox}) for key, name, mailbox in db.execute("SELECT id, name, mailbox FROM employee")]
+def _read_employees(db: sqlite3.Connection, key: str | None) -> list[Resource]:
+    where, args = _only("id", key)
+    return [Resource("employee", k, {"name": name, "mailbox": mailbox}) for k, name, mailbox in db.execute(f"SELECT id, name, mailbox FROM employee{where}", args)]
 
 
-def _read_team_inboxes(db: sqlite3.Connection) -> list[Resource]:
+def _read_team_inboxes(db: sqlite3.Connection, key: str | None) -> list[Resource]:
     members: dict[str, list[str]] = defaultdict(list)
-    for inbox, employee in db.execute("SELECT inbox, employee FROM team_inbox_member ORDER BY inbox, position"):
+    where, args = _only("inbox", key)
+    for inbox, employee in db.execute(f"SELECT inbox, employee FROM team_inbox_member{where} ORDER BY inbox, position", args):
         members[inbox].append(employee)
+    where, args = _only("name", key)
     return [
         Resource("team_inbox", name, {"account": account, "members": members.get(name, []), "sender_name": sender_name})
-        for name, account, sender_name in db.execute("SELECT name, account, sender_name FROM team_inbox")
+        for name, account, sender_name in db.execute(f"SELECT name, account, sender_name FROM team_inbox{where}", args)
     ]
 
 
-def _read_spf(db: sqlite3.Connection) -> list[Resource]:
+def _read_spf(db: sqlite3.Connection, key: str | None) -> list[Resource]:
     chains: dict[str, dict[str, str]] = defaultdict(dict)
-    for domain, name, record in db.execute("SELECT domain, name, record FROM spf_chain"):
+    where, args = _only("domain", key)
+    for domain, name, record in db.execute(f"SELECT domain, name, record FROM spf_chain{where}", args):
         chains[domain][name] = record
-    return [Resource("spf", domain, {"record": record, "chained": chains.get(domain, {})}) for domain, record in db.execute("SELECT domain, record FROM spf_record")]
+    return [Resource("spf", domain, {"record": record, "chained": chains.get(domain, {})}) for domain, record in db.execute(f"SELECT domain, record FROM spf_record{where}", args)]
 
 
-_READERS: dict[str, Callable[[sqlite3.Connection], list[Resource]]] = {
+_READERS: dict[str, Callable[[sqlite3.Connection, str | None], list[Resource]]] = {
     "account": _read_accounts,
     "primary_sender": _read_primary,
     "project": _read_projects,
@@ -227,14 +250,18 @@ _TABLES = {
 
 def _apply_one(db: sqlite3.Connection, change: Change) -> None:
     table, key_column = _TABLES[change.kind]
+    if change.action is not Action.CREATE:
+        now = _READERS[change.kind](db, change.key)
+        if not now:
+            if change.action is Action.DELETE:
+                return  # already gone: what the delete wanted
+            raise _Conflict(f"{change.address} disappeared from the target since the plan: plan again")
+        if change.live is not None and now[0].fields != change.live.fields:
+            raise _Conflict(f"{change.address} was changed on the target since the plan: plan again")
     if change.action is Action.DELETE:
-        cursor = db.execute(f"DELETE FROM {table} WHERE {key_column} = ?", (change.key,))
-        if cursor.rowcount == 0:
-            raise _Conflict(f"{change.address} is already gone from the target: plan again")
+        db.execute(f"DELETE FROM {table} WHERE {key_column} = ?", (change.key,))
         return
     assert change.desired is not None
-    if change.action is Action.UPDATE and db.execute(f"SELECT 1 FROM {table} WHERE {key_column} = ?", (change.key,)).fetchone() is None:
-        raise _Conflict(f"{change.address} disappeared from the target since the plan: plan again")
     verb = "INSERT" if change.action is Action.CREATE else "REPLACE"
     _WRITERS[change.kind](db, verb, change.key, change.desired.fields)
 

@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     manifest = savedplan.manifest_path(saved, path) if saved else path
     workspace = open_workspace(str(manifest), args.state, args.nameserver, args.no_color)
     try:
-        reviewed = review(workspace.plan([t.target for t in saved.targets] if saved else args.target), workspace.state, args.force, saved=saved is not None)
+        reviewed = review(workspace.plan([t.target for t in saved.targets] if saved else args.target, lock=True), workspace.state, args.force, saved=saved is not None)
         if saved is not None:
             savedplan.verify(saved, reviewed)
         plan = reviewed.plan

@@ -1,10 +1,13 @@
-"""Applying a plan: per target under its lock, in dependency phases, with bounded concurrency.
+"""Applying a plan: per target, in dependency phases, with bounded concurrency.
 
+The plan must have been made under the target's lock (`Workspace.plan(lock=True)`), so the
+live state it was read from cannot move through another mailconf run before it is applied.
 Creates and updates run kind by kind in `KIND_ORDER` (accounts before what references
 them), deletes afterwards in reverse. Inside a phase, changes are independent: they go
-to the driver in batches, up to `concurrency` batches at once. Each result is reported as
-it arrives and the state is written after every batch, so a run killed half-way leaves a
-consistent state and the next plan shows exactly what is left to do.
+to the driver in batches, up to `concurrency` batches at once. Before a phase goes out, the
+state records what each resource will be if its change succeeds (pending); after each
+batch, the ones that succeeded are recorded as applied and the batch's pending entries are
+dropped. A run killed at any point leaves a state the next plan can finish from.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from itertools import groupby
 
 from mailconf.driver import Action, Change, ChangeResult, Driver
 from mailconf.engine.plan import TargetPlan
-from mailconf.engine.state import StateStore
+from mailconf.engine.state import StateStore, lock_holder
+from mailconf.errors import StateError
 
 BATCH_SIZE = 100
 DEFAULT_CONCURRENCY = 4
@@ -30,22 +34,25 @@ def _phases(changes: list[Change]) -> Iterator[list[Change]]:
 
 
 def apply_target(plan: TargetPlan, driver: Driver, state: StateStore, report: Reporter, concurrency: int = DEFAULT_CONCURRENCY) -> list[ChangeResult]:
-    """Apply one target's changes under its lock; returns every result (failed ones included)."""
+    """Apply one target's changes; returns every result (failed ones included)."""
+    lock = state.lock_of(plan.target)
+    if lock is None or lock.holder != lock_holder():
+        raise StateError(f"target {plan.target!r}: a plan is applied only under the lock it was made under: plan with the lock taken")
     results: list[ChangeResult] = []
-    with state.locked(plan.target):
-        for phase in _phases(plan.changes):
-            batches = [phase[i : i + BATCH_SIZE] for i in range(0, len(phase), BATCH_SIZE)]
-            with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-                pending: set[Future[list[ChangeResult]]] = {pool.submit(_run, driver, b) for b in batches}
-                while pending:
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        batch_results = future.result()
-                        _remember(plan, state, batch_results)
-                        for result in batch_results:
-                            report(result)
-                        results.extend(batch_results)
-        _adopt_unchanged(plan, state, results)
+    for phase in _phases(plan.changes):
+        state.intend(plan.target, [(c.address, plan.managed[c.address]) for c in phase if c.address in plan.managed])
+        batches = [phase[i : i + BATCH_SIZE] for i in range(0, len(phase), BATCH_SIZE)]
+        with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+            pending: set[Future[list[ChangeResult]]] = {pool.submit(_run, driver, b) for b in batches}
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    batch_results = future.result()
+                    _remember(plan, state, batch_results)
+                    for result in batch_results:
+                        report(result)
+                    results.extend(batch_results)
+    _settle(plan, state, results)
     return results
 
 
@@ -61,16 +68,17 @@ def _run(driver: Driver, batch: list[Change]) -> list[ChangeResult]:
 
 
 def _remember(plan: TargetPlan, state: StateStore, results: list[ChangeResult]) -> None:
+    """Succeeded changes become applied; the batch's pending entries go, failed ones included."""
     ok = [r.change for r in results if r.ok]
     applied = [(c.address, plan.managed[c.address]) for c in ok if c.action is not Action.DELETE and c.address in plan.managed]
     removed = [c.address for c in ok if c.action is Action.DELETE]
-    if applied or removed:
-        state.record(plan.target, applied, removed)
+    state.record(plan.target, applied, removed, settled=[r.change.address for r in results])
 
 
-def _adopt_unchanged(plan: TargetPlan, state: StateStore, results: list[ChangeResult]) -> None:
-    """Resources that needed no change are managed from now on (their `protect` flag included)."""
+def _settle(plan: TargetPlan, state: StateStore, results: list[ChangeResult]) -> None:
+    """After the changes: resources that needed none are managed from now on (their `protect` flag
+    included), managed ones found gone are forgotten, and a killed run's leftovers are settled."""
     touched = {r.change.address for r in results}
     adopt = [(a, m) for a, m in plan.managed.items() if a not in touched]
-    if adopt:
-        state.record(plan.target, adopt, [])
+    if adopt or plan.forget or plan.pending:
+        state.record(plan.target, adopt, plan.forget, settled=plan.pending)

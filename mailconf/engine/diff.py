@@ -2,7 +2,10 @@
 
 Equal resources (the common case) are settled by `==`; deepdiff runs only on those that
 differ, one resource at a time, so a no-change plan over 100,000 resources stays cheap.
-Write-only fields are compared through the state's keyed fingerprints, never by value.
+Write-only fields are compared through the state's keyed fingerprints, never by value. A
+driver that can tell that a target holds no value for a write-only field (a password deleted
+on the target) reads that field as None: then a declared secret must be set, whatever the
+fingerprints say. A write-only field absent from the live fields is unknown, not missing.
 """
 
 from __future__ import annotations
@@ -36,14 +39,21 @@ def compare(
 ) -> tuple[FieldChange, ...]:
     """What must change on `live` to make it `desired`; empty when nothing differs."""
     changes: list[FieldChange] = []
-    wanted = readable(desired.fields, write_only)
-    if wanted != live.fields:
-        changes.extend(_field_changes(live.fields, wanted))
+    wanted, current = readable(desired.fields, write_only), readable(live.fields, write_only)
+    if wanted != current:
+        changes.extend(_field_changes(current, wanted))
     for name in sorted(write_only):
         new, old = desired_prints.get(name), applied_prints.get(name)
-        if new != old:
+        if new and _missing(live, name):
+            changes.append(FieldChange(name, None, CHANGED, sensitive=True))
+        elif new != old:
             changes.append(FieldChange(name, SENSITIVE if old else None, CHANGED if new else None, sensitive=True))
     return tuple(changes)
+
+
+def _missing(live: Resource, write_only_field: str) -> bool:
+    """Whether the target says it holds no value for this write-only field."""
+    return write_only_field in live.fields and live.fields[write_only_field] is None
 
 
 def _field_changes(old: Fields, new: Fields) -> list[FieldChange]:

@@ -5,6 +5,13 @@ it (the state says it applied it) or the target says `prune: true`; otherwise it
 as unmanaged and kept. `protect` (remembered in the state, so removing a resource from
 the manifest cannot bypass it) blocks a delete. A plan that changes or deletes more than a
 target's threshold share of its resources needs --force, as octoDNS does.
+
+The state is reconciled with what the target holds: a managed resource found gone is
+forgotten (re-created if still declared), so it never claims a resource someone later
+creates under its name. A change left pending by a run that died may have happened: if the
+live resource now matches what is declared, it did, except that its secrets cannot be read
+back, so each secret that change was writing is written once more (a recovery, which does
+not count against the thresholds).
 """
 
 from __future__ import annotations
@@ -15,9 +22,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from mailconf.driver import Action, Change, Driver, Resource
+from mailconf.driver import Action, Change, Driver, FieldChange, Resource
 from mailconf.engine.desired import KIND_ORDER, spf_record
-from mailconf.engine.diff import compare, secret_fingerprints
+from mailconf.engine.diff import CHANGED, SENSITIVE, compare, readable, secret_fingerprints
 from mailconf.engine.state import Managed, StateStore
 from mailconf.model import Target
 
@@ -42,9 +49,19 @@ class TargetPlan:
     needs_force: list[str] = field(default_factory=list)
     # address -> what the state should remember after a successful apply, where it differs from the state
     managed: dict[str, Managed] = field(default_factory=dict)
+    # managed resources gone from the target and no longer declared: the state forgets them
+    forget: list[str] = field(default_factory=list)
+    # updates that only re-write secrets a killed run may or may not have written
+    recoveries: set[str] = field(default_factory=set)
+    # pending entries of a killed run this plan took into account: settled by the apply
+    pending: list[str] = field(default_factory=list)
 
     def count(self, action: Action) -> int:
         return sum(1 for c in self.changes if c.action is action)
+
+    def risky(self, action: Action) -> int:
+        """Changes of this action the thresholds count: recoveries finish an earlier apply."""
+        return sum(1 for c in self.changes if c.action is action and c.address not in self.recoveries)
 
 
 @dataclass
@@ -98,9 +115,13 @@ def plan_target(
     gc.freeze()  # the live state lives to the end of the run: keep the collector from rescanning it
     live_by_address = {r.address: r for r in live}
     applied = state.managed(name)
+    pending = state.pending(name)
     changes: list[Change] = []
     remember: dict[str, Managed] = {}
+    recoveries: set[str] = set()
+    declared: set[str] = set()
     for wanted in desired:
+        declared.add(wanted.address)
         current = live_by_address.pop(wanted.address, None)
         if wanted.kind == "spf":
             wanted = spf_record(wanted, current, resolver)
@@ -113,9 +134,17 @@ def plan_target(
         if current is None:
             changes.append(Change(Action.CREATE, wanted.kind, wanted.key, wanted, None))
             continue
+        unsure: list[FieldChange] = []
+        intent = pending.get(wanted.address)
+        if intent is not None and readable(wanted.fields, write_only) == readable(current.fields, write_only):
+            unsure = _unconfirmed_secrets(intent, before, prints)
+            before = intent  # the killed run's change happened: its fingerprints are as good as applied
         diffs = compare(wanted, current, write_only, prints, before.fingerprints if before else {})
-        if diffs:
-            changes.append(Change(Action.UPDATE, wanted.kind, wanted.key, wanted, current, diffs))
+        redo = tuple(u for u in unsure if u.path not in {d.path for d in diffs})
+        if diffs or redo:
+            changes.append(Change(Action.UPDATE, wanted.kind, wanted.key, wanted, current, diffs + redo))
+            if not diffs:
+                recoveries.add(wanted.address)
     unmanaged, blocked = [], []
     for address, current in sorted(live_by_address.items()):
         before = applied.get(address)
@@ -127,10 +156,24 @@ def plan_target(
             )
         else:
             changes.append(Change(Action.DELETE, current.kind, current.key, None, current))
+    forget = sorted(a for a in applied if a not in declared and a not in live_by_address and a.partition("/")[0] in kinds)
     changes.sort(key=_order)
-    plan = TargetPlan(name, target.driver, changes, unmanaged, blocked, len(live), live_fingerprint(live), managed=remember)
+    plan = TargetPlan(
+        name, target.driver, changes, unmanaged, blocked, len(live), live_fingerprint(live),
+        managed=remember, forget=forget, recoveries=recoveries, pending=sorted(pending),
+    )  # fmt: skip
     plan.needs_force = _thresholds(plan, target)
     return plan
+
+
+def _unconfirmed_secrets(intent: Managed, before: Managed | None, prints: dict[str, str]) -> list[FieldChange]:
+    """The secrets a killed run was writing and may not have: those it changed that are still declared."""
+    old = before.fingerprints if before else {}
+    return [
+        FieldChange(name, SENSITIVE, CHANGED, sensitive=True)
+        for name, digest in sorted(intent.fingerprints.items())
+        if digest != old.get(name) and prints.get(name) == digest
+    ]
 
 
 def _thresholds(plan: TargetPlan, target: Target) -> list[str]:
@@ -138,10 +181,10 @@ def _thresholds(plan: TargetPlan, target: Target) -> list[str]:
         return []
     reasons = []
     for action, limit in ((Action.UPDATE, target.update_threshold), (Action.DELETE, target.delete_threshold)):
-        share = 100.0 * plan.count(action) / plan.live_count
+        share = 100.0 * plan.risky(action) / plan.live_count
         if share > limit:
             reasons.append(
-                f"{plan.target}: {plan.count(action)} of {plan.live_count} resources ({share:.0f}%) would be {action.value}d, "
+                f"{plan.target}: {plan.risky(action)} of {plan.live_count} resources ({share:.0f}%) would be {action.value}d, "
                 f"over the {limit:g}% threshold: review the plan and pass --force"
             )
     return reasons

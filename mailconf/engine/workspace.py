@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,10 +13,11 @@ from mailconf.diagnostics import Severity
 from mailconf.driver import Driver
 from mailconf.engine.desired import desired_resources, resolve_secrets
 from mailconf.engine.plan import Plan, plan_target
-from mailconf.engine.state import SqliteStateStore, StateStore
+from mailconf.engine.state import KEY_VARIABLE, SqliteStateStore, StateStore, lock_holder
 from mailconf.engine.targets import managed_kinds, open_target
 from mailconf.errors import MailconfError, UsageError
 from mailconf.model import Manifest
+from mailconf.secrets import Secret, is_reference, resolve
 from mailconf.sources import ManifestSource
 
 if TYPE_CHECKING:
@@ -53,8 +55,9 @@ class Workspace:
         self.source.value = {}  # the model holds it all now; free the raw copy
         gc.freeze()  # the model lives to the end of the run: keep the collector from rescanning it
         self.base_dir = self.source.base_dir
-        self.state: StateStore = SqliteStateStore(state_path or self.base_dir / STATE_FILE)
+        self.state: StateStore = SqliteStateStore(state_path or self.base_dir / STATE_FILE, state_key(self.base_dir))
         self._open: dict[str, OpenTarget] = {}
+        self._locked: list[str] = []
         self._nameserver = nameserver
         self._resolver: Resolver | None = None
 
@@ -91,10 +94,17 @@ class Workspace:
             self._open[name] = OpenTarget(name, driver, managed_kinds(config, type(driver)))
         return self._open[name]
 
-    def plan(self, only: list[str] | None = None) -> Plan:
-        secrets = resolve_secrets(self.source, self.manifest)  # all of them, before any target is read
+    def plan(self, only: list[str] | None = None, lock: bool = False) -> Plan:
+        """The plan for these targets. With `lock`, each target's lock is taken before its live state
+        is read and held until `close`, so what is applied is what was planned (apply needs it)."""
+        names = self.target_names(only)
+        secrets = resolve_secrets(self.source, self.manifest)  # all of them, before any target is read or locked
+        if lock:
+            for name in names:
+                self.state.acquire(name, lock_holder())
+                self._locked.append(name)
         target_plans = []
-        for name in self.target_names(only):
+        for name in names:
             opened = self.target(name)
             desired = desired_resources(self.manifest, secrets, opened.kinds)
             target_plans.append(plan_target(name, self.manifest.targets[name], opened.driver, opened.kinds, desired, self.state, self.resolver))
@@ -108,4 +118,15 @@ class Workspace:
     def close(self) -> None:
         for opened in self._open.values():
             opened.driver.close()
+        for name in self._locked:
+            self.state.release(name)
         self.state.close()
+
+
+def state_key(base_dir: Path) -> Secret | None:
+    """The fingerprint key given in `MAILCONF_STATE_KEY` (the key, or a `${env:...}`/`${file:...}` reference
+    to it), or None to use the key the state keeps."""
+    value = os.environ.get(KEY_VARIABLE)
+    if not value:
+        return None
+    return resolve(value, base_dir) if is_reference(value) else Secret(value)

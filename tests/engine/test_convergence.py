@@ -1,16 +1,20 @@
-"""Convergence: for any desired and live state, apply makes live equal desired; and a killed apply
-is finished by the next one with nothing lost."""
+"""Convergence: for any desired and live state, apply makes live equal desired; and applies killed
+at any moment are finished by the next one, without --force, with nothing lost."""
 
 from __future__ import annotations
 
+import fcntl
 import os
+import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -52,7 +56,7 @@ def manifests(draw: st.DrawFn) -> dict[str, Any]:
 def _apply(root: Path) -> None:
     engine = Workspace(root)
     try:
-        for plan in engine.plan().targets:
+        for plan in engine.plan(lock=True).targets:
             results = apply_target(plan, engine.target(plan.target).driver, engine.state, lambda r: None)
             assert all(r.ok for r in results), [r.message for r in results if not r.ok]
     finally:
@@ -89,32 +93,81 @@ def test_apply_makes_live_equal_desired_and_a_second_plan_is_empty(first: dict[s
         engine.close()
 
 
-def test_killed_apply_is_finished_by_the_next_run(tmp_path: Path) -> None:
+ROTATED = "rotated-Secret-value-3"
+
+
+def _state_rows(root: Path, sql: str) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(root / ".mailconf" / "state.db") as db:
+        return db.execute(sql).fetchall()
+
+
+def _kill_at_random(command: list[str], rng: random.Random, kills: int, context: str) -> int:
+    """Run `command` `kills` times, each SIGKILLed at a random moment; how many died mid-run.
+    Every run that was not killed must have succeeded: no refusal, no failed change."""
+    killed = 0
+    for kill in range(kills):
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert proc.stdout is not None
+        fcntl.fcntl(proc.stdout, fcntl.F_SETPIPE_SZ, 4096)  # a reported change was made at most ~150 changes ago
+        if kill % 4 == 0:  # somewhere in start-up, opening the state, taking the lock, planning
+            time.sleep(rng.uniform(0, 0.9))
+        else:  # somewhere while changes are applied: after a random number of them was reported
+            reported, wanted = 0, rng.randrange(1, 400)
+            for line in proc.stdout:
+                reported += line.endswith(("created\n", "updated\n", "deleted\n")) and not line.startswith(" ")
+                if reported == wanted:
+                    time.sleep(rng.uniform(0, 0.02))
+                    break
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+            killed += 1
+        _, err = proc.communicate()
+        assert proc.returncode in (0, -signal.SIGKILL), f"{context}, kill {kill}: {err}"
+    return killed
+
+
+def _converged(root: Path, command: list[str], context: str) -> tuple[dict[str, Any], set[str]]:
+    """One more run without --force, then an empty plan; the live resources and what the state manages."""
+    rerun = subprocess.run(command, capture_output=True, text=True)
+    assert rerun.returncode == 0, f"{context}: " + rerun.stdout[-2000:] + rerun.stderr
+    replan = subprocess.run([sys.executable, "-m", "mailconf", "plan", str(root), "--detailed-exitcode"], capture_output=True, text=True)
+    assert replan.returncode == 0, f"{context}: " + replan.stdout[-2000:]
+    assert _state_rows(root, "SELECT count(*) FROM pending") == [(0,)]
+    live, desired = _live_and_desired(root)
+    assert live == desired, context
+    return live, {a for (a,) in _state_rows(root, "SELECT address FROM managed")}
+
+
+def test_applies_killed_at_random_moments_converge_without_force(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """20 real applies SIGKILLed at random moments, none with --force: 12 over 2400 creates with
+    thresholds at 0% (any update that is not a recovery would be refused), 8 over 1600 password
+    rotations and deletes; after each series, one more run converges with nothing lost."""
     data = {
         "version": 1,
-        "targets": {"embedded": {"driver": "sqlite", "settings": {"path": "live.db"}}},
-        "accounts": {f"a{i}": account(f"a{i}@acme.example") for i in range(3000)},
+        "targets": {"embedded": {"driver": "sqlite", "settings": {"path": "live.db"}, "update_threshold": 0, "delete_threshold": 0}},
+        "accounts": {f"a{i}": account(f"a{i}@acme.example") for i in range(1200)},
         "primary_sender": "a0",
-        "employees": {f"E{i}": {"name": f"Person {i}", "mailbox": f"a{i}"} for i in range(1, 3000)},
+        "employees": {f"E{i}": {"name": f"Person {i}", "mailbox": f"a{i}"} for i in range(1, 1200)},
     }
     data["accounts"]["a0"].update(default_outgoing=True, default_incoming=True)
     (tmp_path / "mailconf.yaml").write_text(yaml.safe_dump(data))
-    env = {**os.environ, "MC_TEST_PASSWORD": SECRET}
-    command = [sys.executable, "-m", "mailconf", "apply", str(tmp_path), "--auto-approve", "--concurrency", "1"]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
-    assert proc.stdout is not None
-    done = 0
-    for line in proc.stdout:  # wait until the apply is well under way, then kill it mid-flight
-        done += line.endswith("created\n")
-        if done >= 1200:
-            break
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    time.sleep(0.1)
-    rerun = subprocess.run(command, capture_output=True, text=True, env=env)
-    assert rerun.returncode == 0, rerun.stdout[-2000:] + rerun.stderr
-    assert "0 failed" in rerun.stdout and "created" in rerun.stdout
-    replan = subprocess.run([sys.executable, "-m", "mailconf", "plan", str(tmp_path), "--detailed-exitcode"], capture_output=True, text=True, env=env)
-    assert replan.returncode == 0, replan.stdout[-2000:]
-    live, desired = _live_and_desired(tmp_path)
-    assert live == desired and len(live) == 6000
+    command = [sys.executable, "-m", "mailconf", "apply", str(tmp_path), "--auto-approve"]
+    seed = random.randrange(2**32)
+    rng = random.Random(seed)
+
+    monkeypatch.setenv("MC_TEST_PASSWORD", SECRET)
+    killed = _kill_at_random(command, rng, 12, f"creates, seed {seed}")
+    live, managed = _converged(tmp_path, command, f"creates, seed {seed}")
+    lost = len(data["accounts"]) + len(data["employees"]) + 1 - len(live.keys() & managed)
+
+    data["targets"]["embedded"].update(update_threshold=100, delete_threshold=100)
+    data["employees"] = {k: v for k, v in data["employees"].items() if int(k[1:]) < 800}
+    (tmp_path / "mailconf.yaml").write_text(yaml.safe_dump(data))
+    monkeypatch.setenv("MC_TEST_PASSWORD", ROTATED)
+    killed += _kill_at_random(command, rng, 8, f"rotations and deletes, seed {seed}")
+    live, managed = _converged(tmp_path, command, f"rotations and deletes, seed {seed}")
+    lost += len(data["accounts"]) + len(data["employees"]) + 1 - len(live.keys() & managed)
+    print(f"kills tried 20, landed mid-run {killed}, converged without --force, resources lost {lost} (seed {seed})")
+    assert lost == 0 and live.keys() == managed and len(live) == 2000
+    with sqlite3.connect(tmp_path / "live.db") as db:
+        assert db.execute("SELECT password, count(*) FROM account_password GROUP BY password").fetchall() == [(ROTATED, 1200)]

@@ -180,7 +180,7 @@ def test_failed_change_is_reported_and_does_not_stop_independent_ones(ws: Worksp
     ws.cli("apply", "--auto-approve")
     ws.write(manifest(accounts=3, employees={"E1": {"name": "Ann", "mailbox": "a1"}, "E2": {"name": "Bob", "mailbox": "a2"}}))
     engine = Engine(ws.root)
-    [plan] = engine.plan().targets
+    [plan] = engine.plan(lock=True).targets
     with sqlite3.connect(ws.root / "live.db") as db:  # between plan and apply, the target loses an account
         db.execute("PRAGMA foreign_keys = ON")
         db.execute("DELETE FROM email_account WHERE name = 'a2'")
