@@ -64,7 +64,8 @@ M = TypeVar("M", bound=BaseModel)
 
 
 class HttpError(DriverError):
-    """A request failed; the message never holds a credential. `status` is None when no answer came."""
+    """A request failed; neither message nor `body` (an error answer, credentials masked) holds a
+    credential. `status` is None when no answer came."""
 
     def __init__(self, message: str, status: int | None = None, body: bytes = b"") -> None:
         super().__init__(message)
@@ -130,14 +131,17 @@ class Response:
     status: int
     body: bytes
     headers: Mapping[str, str] = field(repr=False)
+    #: Masks the request's credentials in what an error quotes of the body (a server may echo them).
+    redact: Callable[[str], str] = field(default=str, repr=False, compare=False)
 
     def json(self) -> Any:
         try:
             return json.loads(self.body)
         except ValueError:
             raise HttpError(
-                f"{self.method} {self.url} answered {self.status} with a body that is not JSON: {excerpt(self.body)!r}",
-                self.status, self.body,
+                f"{self.method} {self.url} answered {self.status} with a body that is not JSON: "
+                f"{excerpt(self.redact(self.body.decode('utf-8', errors='replace')))!r}",
+                self.status,
             ) from None
 
     def parse(self, model: type[M]) -> M:
@@ -151,13 +155,15 @@ class Response:
             )
             raise HttpError(
                 f"{self.method} {self.url} answered {self.status} with JSON not shaped as documented ({problems})",
-                self.status, self.body,
+                self.status,
             ) from None
 
 
-def excerpt(body: bytes) -> str:
-    text = body[: EXCERPT * 4].decode("utf-8", errors="replace")
-    return " ".join(text.split())[:EXCERPT]
+def excerpt(text: str | bytes) -> str:
+    """The start of a body for a message: whitespace collapsed, at most EXCERPT characters."""
+    if isinstance(text, bytes):
+        text = text[: EXCERPT * 4].decode("utf-8", errors="replace")
+    return " ".join(text[: EXCERPT * 4].split())[:EXCERPT]
 
 
 class _Unreached(Exception):
@@ -324,7 +330,7 @@ class HttpClient:
         if 200 <= status < 300:
             if body_required and not body.strip():
                 raise HttpError(f"{method} {shown} answered {status} with an empty body: nothing confirms it was done", status)
-            return Response(method, shown, status, body, answer.headers)
+            return Response(method, shown, status, body, answer.headers, redact)
         if 300 <= status < 400:
             location = answer.headers.get("location")
             where = display_url(urllib.parse.urljoin(shown, location)) if location else "nowhere"
@@ -334,8 +340,9 @@ class HttpClient:
                 status,
             )
         again = f" {attempts} times in a row" if status in RETRIED_STATUSES and attempts > 1 else ""
-        detail = redact(excerpt(body)) or "no details"
-        raise HttpError(f"{method} {shown} answered {status}{again}: {detail}", status, body)
+        text = redact(body.decode("utf-8", errors="replace"))
+        detail = excerpt(text) or "no details"
+        raise HttpError(f"{method} {shown} answered {status}{again}: {detail}", status, text.encode())
 
 
 class _UrlRedaction(logging.Filter):

@@ -143,14 +143,15 @@ class PowerDnsDriver(SpfTxtDriver):
                 idempotent=idempotent,
             )
         except HttpError as exc:
-            raise DriverError(self._refusal(exc, method, zone)) from None
+            raise DriverError(self._refusal(exc, zone)) from None
 
-    def _refusal(self, exc: HttpError, method: str, zone: str) -> str:
+    def _refusal(self, exc: HttpError, zone: str) -> str:
+        """What went wrong, in PowerDNS's terms where the status has a usual cause."""
         where = f"PowerDNS at {self.settings.url}"
         if exc.status not in (401, 404, 422):
             return f"{where}: {exc}"
         try:
-            error = str(Error.model_validate_json(exc.body).error)
+            error = excerpt(Error.model_validate_json(exc.body).error) or "no details"
         except ValueError:
             error = excerpt(exc.body) or "no details"
         if exc.status == 401:

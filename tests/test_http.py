@@ -170,6 +170,19 @@ def test_credentials_never_appear_in_errors_or_logs(caplog: pytest.LogCaptureFix
     assert "(redacted)" in str(raised.value)
 
 
+def test_a_body_echoing_the_credential_is_quoted_masked() -> None:
+    echo = f"<html>key {KEY} is not JSON</html>".encode()
+    with bad_server(Answer(200, echo), Answer(401, echo)) as server:
+        http = client(server.url)
+        with pytest.raises(HttpError) as not_json:
+            http.request("GET", "/x", secret_headers=key_header()).json()
+        with pytest.raises(HttpError) as refused:
+            http.request("GET", "/x", secret_headers=key_header())
+    for raised in (not_json.value, refused.value):
+        assert KEY not in str(raised) and "key (redacted) is not JSON" in str(raised)
+    assert KEY.encode() not in refused.value.body
+
+
 def test_display_url_masks_query_values_and_user_info() -> None:
     assert display_url("https://user:pw@api.example:8443/v1?token=t&x=") == "https://api.example:8443/v1?token=...&x=..."
     assert display_url("http://[::1]:80/") == "http://[::1]:80/"

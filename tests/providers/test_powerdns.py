@@ -318,3 +318,13 @@ def test_plain_http_to_another_machine_warns_when_the_driver_starts(
         "http://pdns.example:8081 is plain http:// to another machine: the credential crosses the network "
         "unencrypted; use https://"
     ]
+
+
+def test_an_error_echoing_the_api_key_is_quoted_with_the_key_masked(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    echo = json_answer(401, '{"error": "API key the-real-key is not valid"}')
+    with bad_server(echo) as server, pytest.raises(DriverError) as raised:
+        bad_driver(server.url, monkeypatch, tmp_path, key="the-real-key").read({"spf"})
+    assert str(raised.value) == (
+        f"PowerDNS at {server.url} rejected the API key (401: API key (redacted) is not valid): "
+        "check api_key against the server's api-key"
+    )
