@@ -10,6 +10,8 @@ import email.utils
 import logging
 import subprocess
 import sys
+import threading
+from pathlib import Path
 
 import httpx
 import pytest
@@ -20,6 +22,7 @@ from mailconf.http import MAX_RETRY_AFTER, HttpClient, HttpError, display_url, p
 from mailconf.secrets import Secret
 
 KEY = "s3cr3t-Key.value"
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
 class Sleeps(list[float]):
@@ -198,7 +201,23 @@ def test_plain_http_is_warned_about_only_off_loopback(caplog: pytest.LogCaptureF
     assert "http://pdns.example:8081 is plain http:// to another machine" in caplog.text
 
 
-def test_the_cli_starts_without_importing_httpx() -> None:
-    code = "import sys; from mailconf.cli import main; main(['--version']); print('httpx' in sys.modules)"
+def test_a_hang_anywhere_in_an_attempt_is_bounded_by_the_deadline() -> None:
+    """Name resolution cannot be interrupted; a transport that blocks stands for it."""
+    release = threading.Event()
+
+    def stuck(request: httpx.Request) -> httpx.Response:
+        release.wait(10)
+        return httpx.Response(200)
+
+    try:
+        with pytest.raises(HttpError, match="got no answer within the deadline of 0.2 s"):
+            client("https://api.example", transport=httpx.MockTransport(stuck), deadline=0.2).request("GET", "/")
+    finally:
+        release.set()
+
+
+@pytest.mark.parametrize("argv", [["--version"], ["validate", str(EXAMPLES / "broken" / "plain-http.yaml")]])
+def test_the_cli_does_not_import_httpx_where_no_request_is_made(argv: list[str]) -> None:
+    code = f"import sys; from mailconf.cli import main; main({argv!r}); print('httpx' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().endswith("False")
