@@ -328,3 +328,23 @@ def test_an_error_echoing_the_api_key_is_quoted_with_the_key_masked(monkeypatch:
         f"PowerDNS at {server.url} rejected the API key (401: API key (redacted) is not valid): "
         "check api_key against the server's api-key"
     )
+
+
+def test_an_https_to_http_redirect_is_refused_and_the_key_is_sent_once_over_https(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    seen: list[httpx.Request] = []
+
+    def downgrade(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(301, headers={"Location": str(request.url.copy_with(scheme="http"))})
+
+    monkeypatch.setenv("MAILCONF_TEST_BAD_KEY", "the-real-key")
+    settings = {"url": "https://pdns.example", "api_key": "${env:MAILCONF_TEST_BAD_KEY}", "zones": ["bad.test"]}
+    driver = PowerDnsDriver(
+        PowerDnsDriver.Settings.model_validate(settings), DriverContext(base_dir=tmp_path, target="dns"),
+        transport=httpx.MockTransport(downgrade),
+    )
+    with pytest.raises(DriverError, match=r"answered 301, a redirect to http://pdns\.example/api/v1/.*not followed"):
+        driver.read({"spf"})
+    assert [(r.url.scheme, r.headers["X-API-Key"]) for r in seen] == [("https", "the-real-key")]
