@@ -13,27 +13,27 @@ PATCH the zone is fetched again, and the change fails ("plan again") if a TXT rr
 not what was read. An edit landing in the single round trip between that GET and the PATCH is
 still overwritten; PowerDNS offers nothing to close that window.
 
-HTTP goes through `Transport`, a plain function over `urllib.request`, so tests can swap it.
+Every request goes through `mailconf.http.HttpClient`, and every answer is distrusted: a zone
+is parsed into the documented shape (`Zone`), so a malformed or foreign answer fails the change
+with a message instead of a KeyError; redirects are refused (the API key stays on this host); a
+PATCH must answer 204 No Content as documented, anything else is not taken for success.
 """
 
 from __future__ import annotations
 
-import http.client
-import json
-import urllib.error
 import urllib.parse
-import urllib.request
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, ClassVar
 
 import dns.exception
 import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
-from pydantic import field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from mailconf.driver import DriverContext, DriverSettings
 from mailconf.errors import DriverError
+from mailconf.http import HttpClient, HttpError, Response, excerpt
 
 from ._dns import (
     ConflictError,
@@ -49,36 +49,43 @@ from ._dns import (
     txt_rdata,
 )
 
-#: (method, url, headers, body, timeout) -> (HTTP status, response body). Raises OSError when the
-#: server cannot be reached; returns error statuses instead of raising them.
-Transport = Callable[[str, str, Mapping[str, str], bytes | None, float], tuple[int, bytes]]
-
-Json = dict[str, Any]
+if TYPE_CHECKING:
+    import httpx
 
 
-def urllib_transport(
-    method: str, url: str, headers: Mapping[str, str], body: bytes | None, timeout: float
-) -> tuple[int, bytes]:
-    """The default `Transport`: one request through `urllib.request`."""
-    request = urllib.request.Request(url, data=body, headers=dict(headers), method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        with exc:
-            return exc.code, exc.read()
+class Record(BaseModel):
+    content: str
+    disabled: bool
+
+
+class Rrset(BaseModel):
+    name: str
+    type: str
+    ttl: int
+    records: list[Record]
+
+
+class Zone(BaseModel):
+    """The part of a Zone object (GET .../zones/{zone_id}) this driver uses."""
+
+    rrsets: list[Rrset]
 
 
 class PowerDnsSettings(DnsSettings):
     url: str
     api_key: SecretReference
     server_id: str = "localhost"
+    #: The most one API request may take, name resolution, retries and waits included.
+    deadline: float = Field(default=30, gt=0)
 
     @field_validator("url")
     @classmethod
     def _http_url(cls, url: str) -> str:
-        if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("must be the http:// or https:// address of the PowerDNS webserver")
+        if parts.query or parts.fragment or parts.username or parts.password:
+            raise ValueError("must be the address of the PowerDNS webserver, without query, fragment or credentials")
         return url.rstrip("/")
 
 
@@ -89,81 +96,89 @@ class PowerDnsDriver(SpfTxtDriver):
     settings: PowerDnsSettings
 
     def __init__(
-        self, settings: DriverSettings, context: DriverContext, *, transport: Transport = urllib_transport
+        self, settings: DriverSettings, context: DriverContext, *, transport: httpx.BaseTransport | None = None
     ) -> None:
         super().__init__(settings, context)
-        self._transport = transport
+        self._http = HttpClient(
+            self.settings.url, timeout=self.settings.timeout, deadline=self.settings.deadline,
+            headers={"Accept": "application/json"}, transport=transport,
+        )
+
+    def close(self) -> None:
+        self._http.close()
 
     def _fetch(self, zone: str) -> ZoneTxt:
-        return _txt_rrsets(self._call("GET", zone))[0]
+        return _txt_rrsets(self._get(zone))[0]
 
     def _write(self, zone: str, edits: Sequence[TxtEdit]) -> None:
         if not any(edit.changed for edit in edits):
             return
-        served, disabled = _txt_rrsets(self._call("GET", zone))
+        served, disabled = _txt_rrsets(self._get(zone))
         if moved := [edit.name for edit in edits if not same_records(edit.old, served.get(edit.name))]:
             raise ConflictError(f"the TXT records at {', '.join(moved)}")
         patch = [_rrset_patch(edit, disabled.get(edit.name, [])) for edit in edits if edit.changed]
-        self._call("PATCH", zone, {"rrsets": patch})
+        # REPLACE/DELETE of whole rrsets, checked against a fresh read: repeating it is harmless.
+        status = self._call("PATCH", zone, {"rrsets": patch}, idempotent=True).status
+        if status != 204:
+            raise DriverError(
+                f"PowerDNS at {self.settings.url} answered {status} to the change of zone {zone}, not 204 No Content "
+                "as documented: check the records, then run plan again"
+            )
 
-    def _call(self, method: str, zone: str, body: Json | None = None) -> Json:
-        """One API request about `zone`; its JSON answer, or a DriverError that says what to fix."""
+    def _get(self, zone: str) -> Zone:
+        response = self._call("GET", zone)
+        try:
+            return response.parse(Zone)
+        except HttpError as exc:
+            raise DriverError(f"PowerDNS at {self.settings.url}: {exc}: is this the PowerDNS API?") from None
+
+    def _call(self, method: str, zone: str, body: object = None, *, idempotent: bool | None = None) -> Response:
+        """One API request about `zone`; its answer, or a DriverError that says what to fix."""
         settings = self.settings
         server, zone_id = (urllib.parse.quote(part, safe="") for part in (settings.server_id, zone + "."))
-        url = f"{settings.url}/api/v1/servers/{server}/zones/{zone_id}"
-        headers = {"X-API-Key": self.context.secret(settings.api_key).reveal(), "Accept": "application/json"}
-        data = None
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-            data = json.dumps(body).encode()
+        key = {"X-API-Key": self.context.secret(settings.api_key)}
         try:
-            status, payload = self._transport(method, url, headers, data, settings.timeout)
-        except (OSError, http.client.HTTPException) as exc:
-            reason = _reason(exc, settings.timeout)
-            raise DriverError(f"cannot reach the PowerDNS API at {settings.url}: {reason}") from None
-        if status >= 400:
-            raise DriverError(self._refusal(status, payload, method, zone))
-        try:
-            return json.loads(payload) if payload else {}
-        except ValueError:
-            raise DriverError(f"{settings.url} did not answer with JSON: is it the PowerDNS API?") from None
+            return self._http.request(
+                method, f"/api/v1/servers/{server}/zones/{zone_id}", json_body=body, secret_headers=key,
+                idempotent=idempotent,
+            )
+        except HttpError as exc:
+            raise DriverError(self._refusal(exc, zone)) from None
 
-    def _refusal(self, status: int, payload: bytes, method: str, zone: str) -> str:
-        try:
-            error = json.loads(payload)["error"]
-        except (ValueError, KeyError, TypeError):
-            error = payload.decode("utf-8", errors="replace")[:200] or "no details"
+    def _refusal(self, exc: HttpError, zone: str) -> str:
+        """What went wrong, in PowerDNS's terms where the status has a usual cause."""
         where = f"PowerDNS at {self.settings.url}"
-        if status == 401:
+        if exc.status not in (401, 404, 422):
+            return f"{where}: {exc}"
+        try:
+            error = excerpt(Error.model_validate_json(exc.body).error) or "no details"
+        except ValueError:
+            error = excerpt(exc.body) or "no details"
+        if exc.status == 401:
             return f"{where} rejected the API key (401: {error}): check api_key against the server's api-key"
-        if status == 404:
+        if exc.status == 404:
             server = self.settings.server_id
             return f"{where} has no zone {zone} on server {server} (404: {error}): check zones and server_id"
-        if status == 422:
-            return f"{where} refused the change to zone {zone} (422): {error}"
-        return f"{where} answered {status} to {method} of zone {zone}: {error}"
+        return f"{where} refused the change to zone {zone} (422): {error}"
 
 
-def _reason(exc: OSError | http.client.HTTPException, timeout: float) -> str:
-    reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
-    if isinstance(reason, TimeoutError):
-        return f"no answer within {timeout:g} s"
-    if isinstance(reason, OSError) and reason.strerror:
-        return reason.strerror
-    return str(reason) or type(reason).__name__
+class Error(BaseModel):
+    """The documented error body: `{"error": "..."}`."""
+
+    error: str
 
 
-def _txt_rrsets(zone: Json) -> tuple[ZoneTxt, dict[str, list[Json]]]:
+def _txt_rrsets(zone: Zone) -> tuple[ZoneTxt, dict[str, list[Record]]]:
     """The TXT rrsets as served (enabled records only), and per name the disabled records, verbatim."""
     served: ZoneTxt = {}
-    disabled: dict[str, list[Json]] = {}
-    for rrset in zone.get("rrsets", []):
-        if rrset["type"] != "TXT":
+    disabled: dict[str, list[Record]] = {}
+    for rrset in zone.rrsets:
+        if rrset.type != "TXT":
             continue
-        name, records = normalise_name(rrset["name"]), rrset["records"]
-        if enabled := tuple(_parse(record["content"]) for record in records if not record["disabled"]):
-            served[name] = TxtRrset(rrset["ttl"], enabled)
-        if off := [record for record in records if record["disabled"]]:
+        name = normalise_name(rrset.name)
+        if enabled := tuple(_parse(record.content) for record in rrset.records if not record.disabled):
+            served[name] = TxtRrset(rrset.ttl, enabled)
+        if off := [record for record in rrset.records if record.disabled]:
             disabled[name] = off
     return served, disabled
 
@@ -171,16 +186,16 @@ def _txt_rrsets(zone: Json) -> tuple[ZoneTxt, dict[str, list[Json]]]:
 def _parse(content: str) -> TxtRecord:
     try:
         return tuple(dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.TXT, content).strings)
-    except dns.exception.DNSException:
+    except (dns.exception.DNSException, ValueError):
         raise DriverError(f"PowerDNS returned TXT content not in presentation format: {content[:60]!r}") from None
 
 
-def _rrset_patch(edit: TxtEdit, disabled: list[Json]) -> Json:
+def _rrset_patch(edit: TxtEdit, disabled: list[Record]) -> dict[str, object]:
     """The PATCH entry that leaves `edit.new` (plus the disabled records) at the name."""
     records = [
         {"content": txt_rdata(record).to_text(), "disabled": False} for record in (edit.new.records if edit.new else ())
     ]
-    records += disabled
+    records += [record.model_dump() for record in disabled]
     if not records:
         return {"name": edit.name + ".", "type": "TXT", "changetype": "DELETE"}
     rrset = edit.new or edit.old

@@ -67,6 +67,13 @@ CASES = {
         "targets:\n  a: {driver: ^sqlit}\n  b: {driver: sqlite, settings: {^pth: x.db}}\n  c: {driver: rfc2136, settings: {server: 127.0.0.1, zones: ^[], tsig: {name: k, secret: '${env:K}'}}}\n",
         ["target-settings"] * 3,  # unknown driver; unknown setting (at its key); too few zones
     ),
+    "plain-http": (
+        "",
+        "",
+        "targets:\n  a: {driver: powerdns, settings: {url: ^'http://pdns.acme.example:8081', api_key: '${env:K}', zones: [acme.example]}}\n"
+        "  b: {driver: powerdns, settings: {url: ^HTTP://192.0.2.1, api_key: '${env:K}', zones: [acme.example]}}\n",
+        ["plain-http"] * 2,
+    ),
     "mailbox-conflict": (
         B % "incoming: {folder: INBOX}",
         B % "incoming: {folder: INBOX}",
@@ -114,6 +121,9 @@ CASES = {
 }
 PASSING_SECTIONS = {
     "document-type": "document_types: [customs]\nprojects: {shop: {senders: {invoice: office, customs: office}}}\n",
+    "plain-http": "targets:\n  a: {driver: powerdns, settings: {url: 'https://pdns.acme.example', api_key: '${env:K}', zones: [acme.example]}}\n"
+    "  b: {driver: powerdns, settings: {url: 'http://127.0.0.1:8081', api_key: '${env:K}', zones: [acme.example]}}\n"
+    "  c: {driver: powerdns, settings: {url: 'http://localhost:8081', api_key: '${env:K}', zones: [acme.example]}}\n",
     "target-settings": "targets:\n  a: {driver: sqlite, settings: {path: x.db}}\n"
     "  b: {driver: rfc2136, settings: {server: 127.0.0.1, zones: [acme.example], tsig: {name: k, secret: '${env:K}'}}}\n",
     "reference": "projects: {shop: {senders: {tracking: b}}}\nemployees: {E1: {name: Ann, mailbox: office}}\nteam_inboxes: {help: {account: b, members: [E1]}}\n",
