@@ -14,22 +14,23 @@ from typing import Any
 
 from mailconf.diagnostics import Diagnostic, Severity
 from mailconf.model import RESOURCE_SECTIONS, SINGLETONS
-from mailconf.yamlsource import Location, Path_, SourceMap, YamlProblem, load, read_text
+from mailconf.yamlsource import Location, Marks, Path_, SourceMap, YamlProblem, load, read_text
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass
 class SourceFile:
-    """One file of a manifest: its text (for locating) and its value."""
+    """One file of a manifest: its text, and where its values are (for diagnostics)."""
 
     path: Path
     text: str
+    marks: Marks | None = None
     _map: SourceMap | None = None
 
     def locate(self, path: Path_, key: bool = False) -> Location:
         if self._map is None:
-            self._map = SourceMap(self.text)
+            self._map = SourceMap(self.text, self.marks)
         return self._map.locate(path, key)
 
 
@@ -82,6 +83,9 @@ def manifest_files(root: Path) -> list[Path]:
 def read_manifest(root: Path) -> ManifestSource:
     """Load and merge every file of a manifest; problems become diagnostics, never exceptions."""
     source = ManifestSource(root)
+    if "\0" in str(root):  # the OS refuses such a path; say why instead of "no such file"
+        source.diagnostics.append(Diagnostic("io", Severity.ERROR, "the path contains a NUL byte", str(root).replace("\0", "\\0"), 1, 1, ()))
+        return source
     if not root.exists():
         source.diagnostics.append(Diagnostic("io", Severity.ERROR, "no such file or directory", str(root), 1, 1, ()))
         return source
@@ -101,7 +105,7 @@ def _add_file(source: ManifestSource, path: Path) -> None:
         where = problem.location or Location(1, 1)
         source.diagnostics.append(Diagnostic(problem.code, Severity.ERROR, problem.message, str(path), where.line, where.column, ()))
         return
-    file = SourceFile(path, text)
+    file = SourceFile(path, text, loaded.marks)
     source.files.append(file)
     for dup in loaded.duplicates:
         source.diagnostics.append(
