@@ -1,21 +1,24 @@
 """Renderers of validation diagnostics: text for people, JSON for machines, GitHub annotations for CI.
 
-The JSON shape (version 1)::
+Text puts `file:line:column:` at the start of every line of a diagnostic (continuation
+lines too), the form compilers use, so terminals and editors jump to it.
+
+The JSON shape (version 1; fields are only ever added)::
 
     {"version": 1,
      "diagnostics": [{"code": str, "severity": "error" | "warning", "message": str,
                       "file": str, "line": int, "column": int, "path": [str | int, ...]}],
-     "summary": {"errors": int, "warnings": int, "files": int}}
+     "summary": {"errors": int, "warnings": int, "files": int},
+     "manifests": [{"path": str, "errors": int, "warnings": int, "files": int}]}
 """
 
 from __future__ import annotations
 
 import json
-from itertools import groupby
 
 from mailconf.diagnostics import Diagnostic, Severity
 from mailconf.terminal import Painter
-from mailconf.validate import Report
+from mailconf.validate import Report, Validated
 
 JSON_VERSION = 1
 
@@ -24,19 +27,35 @@ def _ordered(report: Report) -> list[Diagnostic]:
     return sorted(report.diagnostics, key=lambda d: (d.file, d.line, d.column, d.code))
 
 
+def _counts(diagnostics: list[Diagnostic], files: int) -> str:
+    errors = sum(1 for d in diagnostics if d.severity is Severity.ERROR)
+    warnings = len(diagnostics) - errors
+    return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)} in {files} file{'s' * (files != 1)}"
+
+
 def _summary(report: Report) -> str:
-    errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)
-    return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)} in {report.files} file{'s' * (report.files != 1)}"
+    return _counts(report.diagnostics, report.files)
+
+
+def _manifests(report: Report) -> list[tuple[Validated, int]]:
+    """Each manifest of the run with its number of files."""
+    return [(result, max(len(result.source.paths), 1)) for result in report.results]
 
 
 def text(report: Report, paint: Painter) -> str:
     lines = []
-    for file, items in groupby(_ordered(report), key=lambda d: d.file):
-        lines.append(paint(file, "bold"))
-        for d in items:
-            colour = "red" if d.severity is Severity.ERROR else "yellow"
-            lines.append(f"  {d.line}:{d.column}".ljust(10) + f" {paint(d.severity.value.ljust(7), colour)} {d.message}  {paint(f'[{d.code}]', 'dim')}")
+    for d in _ordered(report):
+        colour = "red" if d.severity is Severity.ERROR else "yellow"
+        where = paint(f"{d.file}:{d.line}:{d.column}:", "bold")
+        first, *more = d.message.split("\n")
+        lines.append(f"{where} {paint(d.severity.value, colour)}: {first}  {paint(f'[{d.code}]', 'dim')}")
+        lines.extend(f"{where}   {line}" for line in more)
+    if lines:
         lines.append("")
+    if len(report.results) > 1:  # one line per manifest, then the total
+        for result, files in _manifests(report):
+            failed = any(d.severity is Severity.ERROR for d in result.diagnostics)
+            lines.append(f"{result.source.root}: " + paint(_counts(result.diagnostics, files), "red" if failed else "yellow" if result.diagnostics else "green"))
     ok = report.count(Severity.ERROR) == 0
     lines.append(paint(_summary(report), "green" if ok and not report.diagnostics else ("yellow" if ok else "red")))
     return "\n".join(lines)
@@ -51,6 +70,15 @@ def as_json(report: Report) -> str:
                 for d in _ordered(report)
             ],
             "summary": {"errors": report.count(Severity.ERROR), "warnings": report.count(Severity.WARNING), "files": report.files},
+            "manifests": [
+                {
+                    "path": str(result.source.root),
+                    "errors": sum(1 for d in result.diagnostics if d.severity is Severity.ERROR),
+                    "warnings": sum(1 for d in result.diagnostics if d.severity is Severity.WARNING),
+                    "files": files,
+                }
+                for result, files in _manifests(report)
+            ],
         },
         indent=2,
     )

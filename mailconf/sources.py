@@ -1,7 +1,11 @@
 """Reading a manifest from a file or a directory of files, merged, with the origin of every resource.
 
-A directory manifest is every `*.yaml` / `*.yml` file under it (hidden entries skipped,
-sorted), so a team can split accounts, projects and DNS into files of their own.
+A directory manifest is the `*.yaml` / `*.yml` files directly in it (hidden ones skipped,
+sorted), so a team can split accounts, projects and DNS into files of their own. Its
+subdirectories are not read: another tool's YAML there (docker-compose.yml, CI files)
+is not part of the manifest. A directory with no YAML file of its own whose
+subdirectories are manifests is a *collection* (a consultant's `customers/`): each of
+those is a manifest of its own, never merged with its siblings.
 The merged value looks exactly like a one-file manifest; `Origins` remembers which file
 each top-level entry came from, so a diagnostic on the merged value finds its file.
 """
@@ -70,14 +74,23 @@ class ManifestSource:
 
 
 def manifest_files(root: Path) -> list[Path]:
-    """The YAML files of a manifest path, in a stable order."""
+    """The YAML files of a manifest path, in a stable order: the file itself, or those directly in the directory."""
     if root.is_dir():
-        return sorted(
-            p
-            for p in root.rglob("*")
-            if p.suffix in YAML_SUFFIXES and p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
-        )
+        return sorted(p for p in root.iterdir() if p.suffix in YAML_SUFFIXES and not p.name.startswith(".") and p.is_file())
     return [root]
+
+
+def collection(root: Path) -> list[Path]:
+    """The manifests a collection directory holds (its subdirectories with YAML files of their own), sorted;
+    empty when `root` is not a collection (a file, a directory manifest, or a directory with neither)."""
+    if "\0" in str(root) or not root.is_dir() or manifest_files(root):
+        return []
+    return sorted(p for p in root.iterdir() if not p.name.startswith(".") and p.is_dir() and manifest_files(p))
+
+
+def manifest_roots(root: Path) -> list[Path]:
+    """Each manifest a path names: the manifests of a collection, else the path itself."""
+    return collection(root) or [root]
 
 
 def read_manifest(root: Path) -> ManifestSource:
@@ -91,7 +104,8 @@ def read_manifest(root: Path) -> ManifestSource:
         return source
     paths = source.paths = manifest_files(root)
     if not paths:
-        source.diagnostics.append(Diagnostic("io", Severity.ERROR, "the directory holds no *.yaml or *.yml file", str(root), 1, 1, ()))
+        message = "the directory holds no *.yaml or *.yml file, and no subdirectory that does (a manifest is the YAML files directly in a directory)"
+        source.diagnostics.append(Diagnostic("io", Severity.ERROR, message, str(root), 1, 1, ()))
     for path in paths:
         _add_file(source, path)
     return source
