@@ -5,6 +5,7 @@ Each stage turns what it finds into located diagnostics; nothing here raises for
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import types
 import typing
@@ -148,7 +149,7 @@ def _message(error: Any, path: tuple[Any, ...]) -> str:
         return f"version: {error['input']!r} is not supported; this mailconf reads {_versions()}"
     expected = _EXPECTED.get(kind)
     found = error.get("input")
-    if expected and (isinstance(found, dict | list) or kind in ("model_type", "dict_type", "list_type")):
+    if expected and (isinstance(found, dict | list | datetime.date) or kind in ("model_type", "dict_type", "list_type")):
         return f"{name}: {_wrong_shape(expected, found, path)}"
     return f"{name}: {error['msg'][0].lower()}{error['msg'][1:]}"
 
@@ -194,6 +195,8 @@ def _wrong_shape(expected: str, found: Any, path: tuple[Any, ...]) -> str:
         return message + ": write its keys without the leading '- '"
     if isinstance(found, list) and expected == "a string":
         return message + ": give one value, not a list"
+    if isinstance(found, datetime.date) and expected == "a string":  # YAML reads 2024-01-31 as a date
+        return message + f": quote it ('{found.isoformat()}') to mean the text"
     return message
 
 
@@ -213,6 +216,8 @@ def _kind(value: Any) -> str:
         return "a boolean"
     if isinstance(value, int | float):
         return "a number"
+    if isinstance(value, datetime.date):
+        return "a date"
     return {dict: "a mapping", list: "a list", str: "a string"}.get(type(value), f"a {type(value).__name__}")
 
 
@@ -227,6 +232,8 @@ def _show(value: Any, limit: int = 40) -> str:
         text = "null"
     elif isinstance(value, bool):
         text = str(value).lower()
+    elif isinstance(value, datetime.date):
+        text = value.isoformat()
     else:
         text = str(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."

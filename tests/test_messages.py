@@ -80,6 +80,9 @@ def test_unknown_key_with_nothing_near_lists_the_allowed_keys(write):
         # a scalar where a mapping belongs: no pydantic class names
         ("  b: ^just-a-string\n", "b: expected a mapping (protect, address, display_name, username, password, preset, ...), found a string (just-a-string)"),
         ("targets:\n  t: {driver: sqlite, settings: ^[path]}\n", "settings: expected a mapping, found a list ([path])"),
+        # a value YAML reads as a date where text belongs
+        (ACCOUNT + "    display_name: ^2024-01-31\n", "display_name: expected a string, found a date (2024-01-31): quote it ('2024-01-31')"),
+        (ACCOUNT + "    signature: ^2024-01-31 10:00:00\n", "signature: expected a string, found a date (2024-01-31T10:00:00): quote it"),
     ],
 )
 def test_value_of_the_wrong_shape_says_what_was_expected_and_found(write, text, words):
