@@ -83,9 +83,19 @@ def manifest_files(root: Path) -> list[Path]:
 def collection(root: Path) -> list[Path]:
     """The manifests a collection directory holds (its subdirectories with YAML files of their own), sorted;
     empty when `root` is not a collection (a file, a directory manifest, or a directory with neither)."""
-    if "\0" in str(root) or not root.is_dir() or manifest_files(root):
+    try:
+        if "\0" in str(root) or not root.is_dir() or manifest_files(root):
+            return []
+        return sorted(p for p in root.iterdir() if not p.name.startswith(".") and p.is_dir() and _holds_yaml(p))
+    except OSError:  # unreadable: read_manifest reports it
         return []
-    return sorted(p for p in root.iterdir() if not p.name.startswith(".") and p.is_dir() and manifest_files(p))
+
+
+def _holds_yaml(directory: Path) -> bool:
+    try:
+        return bool(manifest_files(directory))
+    except OSError:
+        return False
 
 
 def manifest_roots(root: Path) -> list[Path]:
@@ -102,7 +112,11 @@ def read_manifest(root: Path) -> ManifestSource:
     if not root.exists():
         source.diagnostics.append(Diagnostic("io", Severity.ERROR, "no such file or directory", str(root), 1, 1, ()))
         return source
-    paths = source.paths = manifest_files(root)
+    try:
+        paths = source.paths = manifest_files(root)
+    except OSError as exc:
+        source.diagnostics.append(Diagnostic("io", Severity.ERROR, f"cannot read directory: {exc.strerror or exc}", str(root), 1, 1, ()))
+        return source
     if not paths:
         message = "the directory holds no *.yaml or *.yml file, and no subdirectory that does (a manifest is the YAML files directly in a directory)"
         source.diagnostics.append(Diagnostic("io", Severity.ERROR, message, str(root), 1, 1, ()))

@@ -114,3 +114,19 @@ def test_missing_path_and_directories_without_a_manifest(tmp_path, write, found)
     (tmp_path / "empty").mkdir()
     write("version: 1\n", "deep/a/b/m.yaml")  # a collection is one level: deeper directories are not searched
     assert found(tmp_path / "nope.yaml", tmp_path / "empty", tmp_path / "deep") == [("io", 1, 1)] * 3
+
+
+def test_an_unreadable_directory_is_a_diagnostic(tmp_path, monkeypatch, found):
+    from pathlib import Path
+
+    (tmp_path / "m").mkdir()
+    real = Path.iterdir
+
+    def iterdir(self):
+        if self.name == "m":
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(Path, "iterdir", iterdir)
+    [d] = validate([tmp_path / "m"]).diagnostics
+    assert (d.code, d.message) == ("io", "cannot read directory: Permission denied")
