@@ -33,10 +33,6 @@ def _counts(diagnostics: list[Diagnostic], files: int) -> str:
     return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)} in {files} file{'s' * (files != 1)}"
 
 
-def _summary(report: Report) -> str:
-    return _counts(report.diagnostics, report.files)
-
-
 def _manifests(report: Report) -> list[tuple[Validated, int]]:
     """Each manifest of the run with its number of files."""
     return [(result, max(len(result.source.paths), 1)) for result in report.results]
@@ -52,13 +48,24 @@ def text(report: Report, paint: Painter) -> str:
         lines.extend(f"{where}   {line}" for line in more)
     if lines:
         lines.append("")
-    if len(report.results) > 1:  # one line per manifest, then the total
-        for result, files in _manifests(report):
-            failed = any(d.severity is Severity.ERROR for d in result.diagnostics)
-            lines.append(f"{result.source.root}: " + paint(_counts(result.diagnostics, files), "red" if failed else "yellow" if result.diagnostics else "green"))
-    ok = report.count(Severity.ERROR) == 0
-    lines.append(paint(_summary(report), "green" if ok and not report.diagnostics else ("yellow" if ok else "red")))
+    lines.extend(_summaries(report, paint))
     return "\n".join(lines)
+
+
+def _summaries(report: Report, paint: Painter) -> list[str]:
+    """One line per manifest when there are several (a collection, several paths), then the total."""
+    lines = []
+    if len(report.results) > 1:
+        for result, files in _manifests(report):
+            lines.append(f"{result.source.root}: " + paint(_counts(result.diagnostics, files), _colour(result.diagnostics)))
+    lines.append(paint(_counts(report.diagnostics, report.files), _colour(report.diagnostics)))
+    return lines
+
+
+def _colour(diagnostics: list[Diagnostic]) -> str:
+    if any(d.severity is Severity.ERROR for d in diagnostics):
+        return "red"
+    return "yellow" if diagnostics else "green"
 
 
 def as_json(report: Report) -> str:
@@ -98,5 +105,5 @@ def github(report: Report) -> str:
         f"::{d.severity.value} file={_escape_property(d.file)},line={d.line},col={d.column},title={_escape_property(d.code)}::{_escape_data(d.message)}"
         for d in _ordered(report)
     ]
-    lines.append(_summary(report))
+    lines.extend(_summaries(report, Painter(False)))
     return "\n".join(lines)
