@@ -18,7 +18,7 @@ from typing import Any
 
 from mailconf.diagnostics import Diagnostic, Severity
 from mailconf.model import RESOURCE_SECTIONS, SINGLETONS
-from mailconf.yamlsource import Location, Marks, Path_, SourceMap, YamlProblem, load, read_text
+from mailconf.yamlsource import Location, Path_, SourceMap, YamlProblem, load, read_text
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -29,13 +29,10 @@ class SourceFile:
 
     path: Path
     text: str
-    marks: Marks | None = None
-    _map: SourceMap | None = None
+    where: SourceMap
 
     def locate(self, path: Path_, key: bool = False) -> Location:
-        if self._map is None:
-            self._map = SourceMap(self.text, self.marks)
-        return self._map.locate(path, key)
+        return self.where.locate(path, key)
 
 
 @dataclass
@@ -133,7 +130,7 @@ def _add_file(source: ManifestSource, path: Path) -> None:
         where = problem.location or Location(1, 1)
         source.diagnostics.append(Diagnostic(problem.code, Severity.ERROR, problem.message, str(path), where.line, where.column, ()))
         return
-    file = SourceFile(path, text, loaded.marks)
+    file = SourceFile(path, text, loaded.where)
     source.files.append(file)
     for dup in loaded.duplicates:
         source.diagnostics.append(

@@ -11,7 +11,9 @@ file with a few broken resources is not parsed twice.
 
 from __future__ import annotations
 
+import bisect
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +57,7 @@ _SEQ = "tag:yaml.org,2002:seq"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _VALUE = "tag:yaml.org,2002:value"
 _SCALAR_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, _MERGE, _TIMESTAMP}
+_BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # YAML 1.1 line breaks, as libyaml counts lines
 _IMPLICIT = Resolver.yaml_implicit_resolvers
 _CONSTRUCTOR = SafeConstructor()
 _TYPE_NAMES = {_INT: "an integer", _FLOAT: "a number", _BOOL: "a boolean (true or false)", _TIMESTAMP: "a date"}
@@ -89,7 +92,8 @@ class DuplicateKey:
 
 @dataclass
 class Marks:
-    """Raw libyaml marks by path, converted to `Location`s only when asked.
+    """Where values and keys start, by path, as character offsets into the text walked
+    (an int each, kept small for long-lived manifests); `SourceMap` turns them into lines.
 
     `complete` marks hold every path; otherwise only the coarse levels (see COARSE_DEPTH)
     and, in `ends`, where each section's mapping ends.
@@ -103,11 +107,11 @@ class Marks:
 
 @dataclass
 class Loaded:
-    """The value of one YAML file, the duplicate keys found while loading it, and its marks."""
+    """The value of one YAML file, the duplicate keys found while loading it, and where its values are."""
 
     value: Any
     duplicates: list[DuplicateKey]
-    marks: Marks | None = None
+    where: SourceMap
 
 
 def read_text(path: Path) -> str:
@@ -213,6 +217,7 @@ class _Builder:
         self.marks = Marks(track)
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.duplicates: list[DuplicateKey] = []
+        self.entries_with_duplicates: set[Path_] = set()  # below the coarse levels, without `track`
         self.expanded = 0
 
     def next(self) -> Any:
@@ -236,7 +241,7 @@ class _Builder:
     def node(self, event: Any, path: Path_, depth: int) -> Any:
         """Build the value that starts with `event`; returns it and counts expanded nodes."""
         if self.track or depth < COARSE_DEPTH:  # entries' own marks come from their key and their text
-            self.marks.value[path] = event.start_mark
+            self.marks.value[path] = event.start_mark.index
         if isinstance(event, ev.ScalarEvent):
             self.expanded += 1
             value = _scalar(event)
@@ -290,20 +295,23 @@ class _Builder:
                 raise YamlProblem("yaml-key", "mapping keys must be plain scalars", _loc(key_mark))
             child = (*path, key) if self.track or depth <= COARSE_DEPTH else path
             if (self.track or depth <= COARSE_DEPTH) and key is not _MergeKey:
-                self.marks.key[child] = key_mark
+                self.marks.key[child] = key_mark.index
             value = self.node(self.next(), child, depth)
             if key is _MergeKey:
                 merged.extend(self._merge_sources(value, key_mark))
                 event = self.next()
                 continue
             if key in key_marks:
-                self.duplicates.append(DuplicateKey((*path, key), _loc(key_mark), _loc(key_marks[key])))
+                if self.track or depth <= COARSE_DEPTH:
+                    self.duplicates.append(DuplicateKey((*path, key), _loc(key_mark), _loc(key_marks[key])))
+                else:  # `path` is the coarse entry holding it: its text alone is re-walked for the full path
+                    self.entries_with_duplicates.add(path)
             else:
                 key_marks[key] = key_mark
             result[key] = value
             event = self.next()
         if depth == COARSE_DEPTH:
-            self.marks.ends[path] = event.start_mark
+            self.marks.ends[path] = event.start_mark.index
         for source in merged:
             for key, value in source.items():
                 result.setdefault(key, value)
@@ -344,11 +352,33 @@ def _indenting_tab(text: str, mark: Any) -> int | None:
 
 
 def load(text: str) -> Loaded:
-    """Parse one YAML document into plain values, with the marks of its coarse levels only (the fast path)."""
+    """Parse one YAML document into plain values, with the marks of its coarse levels only (the fast path).
+
+    A duplicate key inside a resource entry is located by re-walking that entry's text; any
+    other duplicate (a section or an entry declared twice) by re-walking the whole file.
+    """
     builder = _run(text, track=False)
-    if builder.duplicates:  # the paths of duplicates need the tracked walk
-        builder = _run(text, track=True)
-    return Loaded(builder.value, builder.duplicates, builder.marks)  # type: ignore[attr-defined]
+    where = SourceMap(text, builder.marks)
+    if not builder.duplicates:
+        found: list[DuplicateKey] = []
+        for entry in builder.entries_with_duplicates:
+            walked = where._entry(entry)
+            if walked is None:
+                break
+            found.extend(walked.duplicates)
+        else:
+            return Loaded(builder.value, sorted(found, key=lambda d: (d.location.line, d.location.column)), where)  # type: ignore[attr-defined]
+    builder = _run(text, track=True)
+    return Loaded(builder.value, builder.duplicates, SourceMap(text, builder.marks))  # type: ignore[attr-defined]
+
+
+@dataclass
+class _Entry:
+    """One resource entry's text walked on its own: its marks, the offset its text starts at, its duplicate keys."""
+
+    marks: Marks
+    start: int
+    duplicates: list[DuplicateKey]
 
 
 class SourceMap:
@@ -364,8 +394,9 @@ class SourceMap:
         self._text = text
         self._coarse = marks
         self._full: Marks | None = marks if marks is not None and marks.complete else None
-        self._entries: dict[Path_, tuple[Marks, int] | None] = {}
-        self._entry_ends: dict[Path_, Any] | None = None
+        self._entries: dict[Path_, _Entry | None] = {}
+        self._entry_ends: dict[Path_, int | None] | None = None
+        self._line_starts: list[int] | None = None
 
     def locate(self, path: Path_, key: bool = False) -> Location:
         """The location of the value at `path` (or of its key), else of its nearest existing parent."""
@@ -381,53 +412,77 @@ class SourceMap:
         coarse = self._coarse
         if self._full is None and coarse is not None:
             if len(path) < COARSE_DEPTH or (key and path in coarse.key):
-                return _location(coarse, path, key, 0)
+                return self._location(coarse, path, key, 0)
             walked = self._entry(path[:COARSE_DEPTH]) if path[:COARSE_DEPTH] in coarse.key else None
             if walked is not None:
-                marks, first_line = walked
-                return _location(marks, path[COARSE_DEPTH - 1 :], key, first_line)
+                return self._location(walked.marks, path[COARSE_DEPTH - 1 :], key, walked.start)
         if self._full is None:
             self._full = _run(self._text, track=True).marks
-        return _location(self._full, path, key, 0)
+        return self._location(self._full, path, key, 0)
 
-    def _entry(self, entry: Path_) -> tuple[Marks, int] | None:
-        """The marks of one entry's text walked on its own, with the line it starts on; None if it cannot be."""
+    def _location(self, marks: Marks, path: Path_, key: bool, base: int) -> Location | None:
+        index = (marks.key.get(path) if key else None)
+        if index is None:
+            index = marks.value.get(path)
+        if index is None:
+            return None
+        line = self._line_of(base + index)
+        return Location(line + 1, base + index - self._lines()[line] + 1)
+
+    def _lines(self) -> list[int]:
+        """Where each line starts, breaking lines where libyaml does (CRLF, CR, LF, NEL, LS, PS)."""
+        if self._line_starts is None:
+            self._line_starts = [0, *(m.end() for m in _BREAKS.finditer(self._text))]
+        return self._line_starts
+
+    def _line_of(self, index: int) -> int:
+        return bisect.bisect_right(self._lines(), index) - 1
+
+    def _entry(self, entry: Path_) -> _Entry | None:
+        """One entry's text walked on its own; None if it cannot be."""
         if entry not in self._entries:
             self._entries[entry] = self._walk_entry(entry)
         return self._entries[entry]
 
-    def _walk_entry(self, entry: Path_) -> tuple[Marks, int] | None:
+    def _walk_entry(self, entry: Path_) -> _Entry | None:
         assert self._coarse is not None
-        start = self._coarse.key.get(entry)
+        key = self._coarse.key.get(entry)
         end = self._ends().get(entry)
-        if start is None or end is None or end.line <= start.line:
+        if key is None or end is None:
+            return None
+        line = self._line_of(key)
+        if end >= len(self._text):  # the last entry of the file: its text runs to the end
+            last, stop = len(self._lines()), len(self._text)
+        else:
+            last = self._line_of(end)
+            stop = self._lines()[last]
+        if last <= line:
             return None  # flow style: the entry shares a line with its neighbours
+        start = self._lines()[line]
         try:
-            builder = _run(self._text[start.index - start.column : end.index - end.column], track=True)
+            builder = _run(self._text[start:stop], track=True)
         except YamlProblem:
             return None
         value = builder.value  # type: ignore[attr-defined]
-        own = builder.marks.key.get(entry[-1:])
-        if not (isinstance(value, dict) and len(value) == 1 and own is not None and own.line == 0 and own.column == start.column):
+        if not (isinstance(value, dict) and len(value) == 1 and builder.marks.key.get(entry[-1:]) == key - start):
             return None
-        return builder.marks, start.line
+        duplicates = [
+            DuplicateKey((*entry[:-1], *d.path), Location(d.location.line + line, d.location.column), Location(d.first.line + line, d.first.column))
+            for d in builder.duplicates
+        ]
+        return _Entry(builder.marks, start, duplicates)
 
-    def _ends(self) -> dict[Path_, Any]:
+    def _ends(self) -> dict[Path_, int | None]:
         """Where each entry's text ends: at the next entry's key, or the end of its section."""
         if self._entry_ends is None:
             assert self._coarse is not None
-            ends: dict[Path_, Any] = {}
+            ends: dict[Path_, int | None] = {}
             previous: Path_ | None = None
-            for path, mark in self._coarse.key.items():  # document order
+            for path, index in self._coarse.key.items():  # document order
                 if previous is not None:
-                    ends[previous] = mark if len(path) == COARSE_DEPTH and path[:-1] == previous[:-1] else self._coarse.ends.get(previous[:-1])
+                    ends[previous] = index if len(path) == COARSE_DEPTH and path[:-1] == previous[:-1] else self._coarse.ends.get(previous[:-1])
                 previous = path if len(path) == COARSE_DEPTH else None
             if previous is not None:
                 ends[previous] = self._coarse.ends.get(previous[:-1])
             self._entry_ends = ends
         return self._entry_ends
-
-
-def _location(marks: Marks, path: Path_, key: bool, first_line: int) -> Location | None:
-    mark = (marks.key.get(path) if key else None) or marks.value.get(path)
-    return Location(first_line + mark.line + 1, mark.column + 1) if mark is not None else None

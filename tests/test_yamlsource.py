@@ -30,6 +30,32 @@ def test_values_match_safe_load(text):
     assert loaded.duplicates == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "accounts:\n  a:\n    address: x\n    address: y\n  b:\n    outgoing: {port: 1, port: 2}\n",  # inside entries
+        "accounts:\n  a: {address: x}\n  a: {address: y}\n",  # an entry twice
+        "accounts: {}\naccounts: {}\n",  # a section twice
+        "accounts: {a: {x: 1, x: 2}, b: {y: 1}}\n",  # flow style: the entry cannot be walked alone
+        "base: &b {x: 1}\naccounts:\n  a:\n    o: *b\n    k: 1\n    k: 2\n",  # an alias to outside the entry
+        "top:\n  - {a: 1, a: 2}\n",  # under a list
+        "accounts:\n  a:\n    deep:\n      - {k: 1, k: 2}\n    x: 1\n    x: 2\nspf:\n  d:\n    m: 1\n    m: 2\n",
+    ],
+)
+def test_duplicates_found_fast_match_a_full_walk(text):
+    assert load(text).duplicates == yamlsource._run(text, track=True).duplicates
+
+
+def test_a_duplicate_inside_an_entry_re_walks_only_that_entry(monkeypatch):
+    text = "version: 1\naccounts:\n" + "".join(f"  a{i}:\n    address: a{i}@x.example\n" for i in range(100)) + "  z:\n    address: 1\n    address: 2\n"
+    walked = []
+    real_run = yamlsource._run
+    monkeypatch.setattr(yamlsource, "_run", lambda part, track: walked.append(part) or real_run(part, track))
+    [dup] = load(text).duplicates
+    assert (dup.path, dup.location, dup.first) == (("accounts", "z", "address"), Location(205, 5), Location(204, 5))
+    assert walked == [text, "  z:\n    address: 1\n    address: 2\n"]  # the fast load, then the one entry
+
+
 def test_duplicate_keys_located_both():
     loaded = load("a:\n  b: 1\n  c: 2\n  b: 3\nd: {x: 1, x: 2}\n")
     assert [(d.path, d.location, d.first) for d in loaded.duplicates] == [
@@ -138,7 +164,7 @@ def test_source_map_locates_values_keys_and_nearest_parent():
 
 
 # Shapes a manifest's text takes: block and flow entries, comments, block scalars, anchors
-# and merge keys across entries, CRLF and lone CR breaks, no final newline, lists at the top.
+# and merge keys across entries, CRLF, CR and Unicode line breaks, no final newline, lists at the top.
 SHAPES = [
     "version: 1\naccounts:\n  a:\n    address: a@x.example\n    outgoing: {host: h, port: 587}\n  # between\n  b:\n    incoming:\n      - x\n      - {y: 1}\nprojects:\n  p: {senders: {invoice: a}}\n",
     "accounts: {a: {address: a@x.example}, b: {port: 1}}\nlist: [1, {k: v}]\n",
@@ -148,6 +174,10 @@ SHAPES = [
     "accounts:\r\n  a:\r\n    address: a@x.example\r\n  b:\r\n    port: 1\r\n",
     "accounts:\r  a:\r    address: a@x.example\r  b:\r    port: 1\r",
     "accounts:\n  a:\n    address: a@x.example\n  b:\n    port: 1",
+    "accounts:\x85  a:\u2028    address: a@x.example\u2029  b:\n    port: 1\n",  # NEL, LS, PS break lines too
+    "accounts:\n  a:\n    x: 1\n  b: {y: 2}",
+    "---\naccounts:\n  a:\n    x: 1\n  b:\n    y: [1,\n      2]\n  # trailing comment\n...\n",
+    "accounts:\n  'quoted key':\n    x: 1\n  ? b\n  : y: 2\n  c: &c\n    z: 3\n  d: *c\n",
     "- a: {b: 1}\n- c:\n    d: 2\n",
     "accounts:\n  é€:\n    address: 'ü@x.example'   # ✓\n  b:\n    folder: 日本\n",
     "top:\n  - name: x\n    deep: {a: [1, 2]}\n  - name: y\nafter:\n  k:\n    v: 1\n",
@@ -166,7 +196,7 @@ def test_locations_from_the_fast_load_match_a_full_walk(text):
     # The fast load keeps marks of two levels and re-walks one entry's text at a time;
     # every path (and every key, and paths that do not exist) must land where a full walk says.
     loaded = load(text)
-    fast, full = SourceMap(text, loaded.marks), SourceMap(text)
+    fast, full = loaded.where, SourceMap(text)
     paths = [*_paths(loaded.value)]
     paths += [(*p, "missing") for p in paths]
     for path in paths:
@@ -180,7 +210,7 @@ def test_an_entry_with_a_diagnostic_is_walked_alone_not_the_whole_file(monkeypat
     walked = []
     real_run = yamlsource._run
     monkeypatch.setattr(yamlsource, "_run", lambda part, track: walked.append(part) or real_run(part, track))
-    where = SourceMap(text, loaded.marks)
+    where = loaded.where
     assert where.locate(("accounts", "a150", "outgoing", "port")) == Location(2 + 150 * 3 + 3, 22)
     assert where.locate(("accounts", "a150", "address"), key=True) == Location(2 + 150 * 3 + 2, 5)
     assert walked == ["  a150:\n    address: a150@x.example\n    outgoing: {port: 587}\n"]
