@@ -4,9 +4,9 @@ PyYAML's loaders keep the last of two duplicate keys, recurse in C (a deeply nes
 document crashes the interpreter) and expand aliases without bound. This module walks
 libyaml's event stream itself: one pass builds plain Python values (dict, list, str,
 int, float, bool, None) and refuses what a manifest never needs. That fast path keeps
-only the marks of the top two levels (sections and resource entries: a few per resource,
-raw, unconverted); `SourceMap` re-walks just the entries a diagnostic points into, so a
-file with a few broken resources is not parsed twice.
+only where the top two levels start (sections and resource entries: one offset per
+resource); `SourceMap` re-walks just the entries a diagnostic points into, so a file with
+a few broken resources is not parsed twice.
 """
 
 from __future__ import annotations
@@ -100,9 +100,9 @@ class Marks:
     """
 
     complete: bool
-    value: dict[Path_, Any] = field(default_factory=dict)
-    key: dict[Path_, Any] = field(default_factory=dict)
-    ends: dict[Path_, Any] = field(default_factory=dict)
+    value: dict[Path_, int] = field(default_factory=dict)
+    key: dict[Path_, int] = field(default_factory=dict)
+    ends: dict[Path_, int] = field(default_factory=dict)
 
 
 @dataclass
