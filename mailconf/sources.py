@@ -1,7 +1,11 @@
 """Reading a manifest from a file or a directory of files, merged, with the origin of every resource.
 
-A directory manifest is every `*.yaml` / `*.yml` file under it (hidden entries skipped,
-sorted), so a team can split accounts, projects and DNS into files of their own.
+A directory manifest is the `*.yaml` / `*.yml` files directly in it (hidden ones skipped,
+sorted), so a team can split accounts, projects and DNS into files of their own. Its
+subdirectories are not read: another tool's YAML there (docker-compose.yml, CI files)
+is not part of the manifest. A directory with no YAML file of its own whose
+subdirectories are manifests is a *collection* (a consultant's `customers/`): each of
+those is a manifest of its own, never merged with its siblings.
 The merged value looks exactly like a one-file manifest; `Origins` remembers which file
 each top-level entry came from, so a diagnostic on the merged value finds its file.
 """
@@ -21,16 +25,14 @@ YAML_SUFFIXES = (".yaml", ".yml")
 
 @dataclass
 class SourceFile:
-    """One file of a manifest: its text (for locating) and its value."""
+    """One file of a manifest: its text, and where its values are (for diagnostics)."""
 
     path: Path
     text: str
-    _map: SourceMap | None = None
+    where: SourceMap
 
     def locate(self, path: Path_, key: bool = False) -> Location:
-        if self._map is None:
-            self._map = SourceMap(self.text)
-        return self._map.locate(path, key)
+        return self.where.locate(path, key)
 
 
 @dataclass
@@ -69,25 +71,54 @@ class ManifestSource:
 
 
 def manifest_files(root: Path) -> list[Path]:
-    """The YAML files of a manifest path, in a stable order."""
+    """The YAML files of a manifest path, in a stable order: the file itself, or those directly in the directory."""
     if root.is_dir():
-        return sorted(
-            p
-            for p in root.rglob("*")
-            if p.suffix in YAML_SUFFIXES and p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
-        )
+        return sorted(p for p in root.iterdir() if p.suffix in YAML_SUFFIXES and not p.name.startswith(".") and p.is_file())
     return [root]
+
+
+def collection(root: Path) -> list[Path]:
+    """The manifests a collection directory holds (its subdirectories with YAML files of their own), sorted;
+    empty when `root` is not a collection (a file, a directory manifest, or a directory with neither)."""
+    try:
+        if "\0" in str(root) or not root.is_dir() or manifest_files(root):
+            return []
+        return sorted(p for p in root.iterdir() if not p.name.startswith(".") and p.is_dir() and _holds_yaml(p))
+    except OSError:  # unreadable: read_manifest reports it
+        return []
+
+
+def _holds_yaml(directory: Path) -> bool:
+    try:
+        return bool(manifest_files(directory))
+    except OSError:
+        return False
+
+
+def manifest_roots(root: Path) -> list[Path]:
+    """Each manifest a path names: the manifests of a collection, else the path itself."""
+    return collection(root) or [root]
 
 
 def read_manifest(root: Path) -> ManifestSource:
     """Load and merge every file of a manifest; problems become diagnostics, never exceptions."""
     source = ManifestSource(root)
-    if not root.exists():
-        source.diagnostics.append(Diagnostic("io", Severity.ERROR, "no such file or directory", str(root), 1, 1, ()))
+    if "\0" in str(root):  # the OS refuses such a path; say why instead of "no such file"
+        source.diagnostics.append(Diagnostic("io", Severity.ERROR, "the path contains a NUL byte", str(root).replace("\0", "\\0"), 1, 1, ()))
         return source
-    paths = source.paths = manifest_files(root)
+    try:
+        root.stat()
+    except OSError as exc:  # missing, a name too long for the file system, a loop of links, no permission
+        source.diagnostics.append(Diagnostic("io", Severity.ERROR, (exc.strerror or str(exc)).lower(), str(root), 1, 1, ()))
+        return source
+    try:
+        paths = source.paths = manifest_files(root)
+    except OSError as exc:
+        source.diagnostics.append(Diagnostic("io", Severity.ERROR, f"cannot read directory: {exc.strerror or exc}", str(root), 1, 1, ()))
+        return source
     if not paths:
-        source.diagnostics.append(Diagnostic("io", Severity.ERROR, "the directory holds no *.yaml or *.yml file", str(root), 1, 1, ()))
+        message = "the directory holds no *.yaml or *.yml file, and no subdirectory that does (a manifest is the YAML files directly in a directory)"
+        source.diagnostics.append(Diagnostic("io", Severity.ERROR, message, str(root), 1, 1, ()))
     for path in paths:
         _add_file(source, path)
     return source
@@ -101,7 +132,7 @@ def _add_file(source: ManifestSource, path: Path) -> None:
         where = problem.location or Location(1, 1)
         source.diagnostics.append(Diagnostic(problem.code, Severity.ERROR, problem.message, str(path), where.line, where.column, ()))
         return
-    file = SourceFile(path, text)
+    file = SourceFile(path, text, loaded.where)
     source.files.append(file)
     for dup in loaded.duplicates:
         source.diagnostics.append(

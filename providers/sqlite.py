@@ -122,8 +122,11 @@ class SqliteDriver(Driver):
     # -- read ---------------------------------------------------------------------------
 
     def read(self, kinds: Collection[str]) -> list[Resource]:
-        if not self.path.exists():
-            return []
+        try:
+            if not self.path.exists():
+                return []
+        except OSError as exc:  # a name too long for the file system, a loop of links
+            raise DriverError(f"target {self.context.target}: cannot use {self.settings.path!r}: {exc.strerror or exc}") from None  # type: ignore[attr-defined]
         db = self._connect()
         try:
             found: list[Resource] = []

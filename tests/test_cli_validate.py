@@ -89,3 +89,43 @@ def test_console_script_in_a_pipe(write):
     # The installed entry point, as CI runs it: no colour in a pipe, exit status passed through, no traceback.
     done = subprocess.run([sys.executable, "-m", "mailconf", "validate", str(write(ERROR))], capture_output=True, text=True, env={"PATH": ""})
     assert done.returncode == 1 and "\033[" not in done.stdout and "[literal-secret]" in done.stdout and done.stderr == ""
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m mailconf ...` in a child process; the timeout only guards the suite against a hang."""
+    return subprocess.run([sys.executable, "-m", "mailconf", *args], capture_output=True, text=True, timeout=60)
+
+
+BAD_VALUES = ["2024-02-30", "0x_", "!!int x", "!!float abc", "!!bool maybe", "!!timestamp yesterday"]
+
+
+def test_no_yaml_value_raises_through_the_cli(write):
+    # Bug: values PyYAML resolves to dates or numbers and then fails on ended in a traceback.
+    paths = [str(write(f"version: 1\nprimary_sender: {value}\n", f"v{i}.yaml")) for i, value in enumerate(BAD_VALUES)]
+    done = _cli("validate", "--format", "json", *paths)
+    assert done.returncode == 1 and "Traceback" not in done.stderr + done.stdout
+    found = {(d["file"], d["code"], d["line"], d["column"]) for d in json.loads(done.stdout)["diagnostics"]}
+    assert found == {(path, "yaml-value", 2, 17) for path in paths}
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo"])
+def test_a_device_or_fifo_manifest_is_one_error_not_a_hang(tmp_path, kind):
+    import os
+
+    if kind == "fifo":
+        path = tmp_path / "m.yaml"
+        os.mkfifo(path)
+    else:
+        path = "/dev/zero"
+    done = _cli("validate", str(path))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    [diagnostic] = [line for line in done.stdout.splitlines() if "[io]" in line]
+    assert f"not a regular file (a {'FIFO' if kind == 'fifo' else 'device'})" in diagnostic
+
+
+@pytest.mark.parametrize("verb", ["validate", "plan"])
+def test_a_nul_byte_in_the_path_is_an_error(capsys, verb):
+    # No child process can be given a NUL in argv, so this goes through main() directly.
+    assert main([verb, "m\0.yaml"]) == 1
+    captured = capsys.readouterr()
+    assert "NUL byte" in captured.out + captured.err and "Traceback" not in captured.err

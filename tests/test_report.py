@@ -24,22 +24,35 @@ def two_files(write):
     return validate([broken, dup]), str(broken), str(dup)
 
 
-def test_text_groups_by_file_and_summarises(two_files):
+def test_text_puts_file_line_column_on_every_line(two_files):
     result, broken, dup = two_files
     out = report.text(result, Painter(False))
     assert "\033[" not in out
     lines = out.splitlines()
-    assert lines[0] == broken and lines[4] == dup
-    assert lines[1].split()[:2] == [f"{LINE}:{USER}", "warning"] and lines[1].endswith("[username-differs]")
-    assert lines[2].split()[:2] == [f"{LINE}:{PASSWORD}", "error"] and lines[2].endswith("[literal-secret]")
-    assert lines[5].split()[:2] == ["2:1", "error"] and lines[5].endswith("[duplicate-key]")
-    assert lines[-1] == "2 errors, 1 warning in 2 files"
+    assert lines[0].startswith(f"{broken}:{LINE}:{USER}: warning: username 'bee'") and lines[0].endswith("  [username-differs]")
+    assert lines[1].startswith(f"{broken}:{LINE}:{PASSWORD}: error: ") and lines[1].endswith("[literal-secret]")
+    assert lines[2].startswith(f"{dup}:2:1: error: ") and lines[2].endswith("[duplicate-key]")
+    assert lines[3:] == ["", f"{broken}: 1 error, 1 warning in 1 file", f"{dup}: 1 error, 0 warnings in 1 file", "2 errors, 1 warning in 2 files"]
+
+
+def test_text_continuation_lines_carry_the_location_too(tmp_path):
+    from mailconf.diagnostics import Diagnostic, Severity
+    from mailconf.sources import ManifestSource
+    from mailconf.validate import Report, Validated
+
+    d = Diagnostic("x", Severity.ERROR, "first line\nsecond line\nthird", "m.yaml", 3, 7, ())
+    lines = report.text(Report([Validated(ManifestSource(tmp_path), None, [d])]), Painter(False)).splitlines()
+    assert lines[:3] == ["m.yaml:3:7: error: first line  [x]", "m.yaml:3:7:   second line", "m.yaml:3:7:   third"]
+
+
+def test_text_of_one_clean_manifest_is_its_summary(write):
+    assert report.text(validate([write(CLEAN)]), Painter(False)) == "0 errors, 0 warnings in 1 file"
 
 
 def test_text_colour_only_when_enabled(two_files):
     result, *_ = two_files
     coloured = report.text(result, Painter(True))
-    assert "\033[31merror  \033[0m" in coloured and "\033[33mwarning\033[0m" in coloured
+    assert "\033[31merror\033[0m" in coloured and "\033[33mwarning\033[0m" in coloured
     assert "\033[31m2 errors, 1 warning in 2 files\033[0m" in coloured
 
 
@@ -67,8 +80,9 @@ def test_use_colour(monkeypatch, stream, no_color, expected):
 def test_json_shape(two_files):
     result, broken, dup = two_files
     data = json.loads(report.as_json(result))
-    assert set(data) == {"version", "diagnostics", "summary"} and data["version"] == 1
+    assert set(data) == {"version", "diagnostics", "summary", "manifests"} and data["version"] == 1
     assert data["summary"] == {"errors": 2, "warnings": 1, "files": 2}
+    assert data["manifests"] == [{"path": broken, "errors": 1, "warnings": 1, "files": 1}, {"path": dup, "errors": 1, "warnings": 0, "files": 1}]
     keys = {"code", "severity", "message", "file", "line", "column", "path"}
     assert all(set(d) == keys for d in data["diagnostics"])
     assert [(d["code"], d["severity"], d["file"], d["line"], d["column"], d["path"]) for d in data["diagnostics"]] == [
@@ -85,7 +99,7 @@ def test_github_annotations(two_files):
     assert lines[0].startswith(f"::warning file={escaped},line={LINE},col={USER},title=username-differs::username 'bee' differs")
     assert lines[1].startswith(f"::error file={escaped},line={LINE},col={PASSWORD},title=literal-secret::password is a literal secret")
     assert lines[2].startswith("::error file=") and ",line=2,col=1," in lines[2]
-    assert lines[3] == "2 errors, 1 warning in 2 files"
+    assert lines[3:] == [f"{broken}: 1 error, 1 warning in 1 file", f"{dup}: 1 error, 0 warnings in 1 file", "2 errors, 1 warning in 2 files"]
 
 
 def test_github_escapes_newlines_and_property_separators(tmp_path):

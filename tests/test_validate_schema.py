@@ -40,7 +40,7 @@ def test_schema_error_located(write, addition, message):
 def test_version_is_required_and_checked(write):
     [missing] = validate([write(CLEAN.replace("version: 1\n", ""))]).diagnostics
     [wrong] = validate([write(CLEAN.replace("version: 1", "version: 2"))]).diagnostics
-    assert (missing.code, missing.message) == ("schema", "version is required")
+    assert (missing.code, missing.message) == ("schema", "version is required: this mailconf reads version 1; add `version: 1` at the top")
     assert (wrong.line, wrong.column, wrong.code) == (1, 10, "schema") and "reads version 1" in wrong.message
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import yaml
 
@@ -26,6 +28,32 @@ def test_values_match_safe_load(text):
     loaded = load(text)
     assert loaded.value == yaml.safe_load(text)
     assert loaded.duplicates == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "accounts:\n  a:\n    address: x\n    address: y\n  b:\n    outgoing: {port: 1, port: 2}\n",  # inside entries
+        "accounts:\n  a: {address: x}\n  a: {address: y}\n",  # an entry twice
+        "accounts: {}\naccounts: {}\n",  # a section twice
+        "accounts: {a: {x: 1, x: 2}, b: {y: 1}}\n",  # flow style: the entry cannot be walked alone
+        "base: &b {x: 1}\naccounts:\n  a:\n    o: *b\n    k: 1\n    k: 2\n",  # an alias to outside the entry
+        "top:\n  - {a: 1, a: 2}\n",  # under a list
+        "accounts:\n  a:\n    deep:\n      - {k: 1, k: 2}\n    x: 1\n    x: 2\nspf:\n  d:\n    m: 1\n    m: 2\n",
+    ],
+)
+def test_duplicates_found_fast_match_a_full_walk(text):
+    assert load(text).duplicates == yamlsource._run(text, track=True).duplicates
+
+
+def test_a_duplicate_inside_an_entry_re_walks_only_that_entry(monkeypatch):
+    text = "version: 1\naccounts:\n" + "".join(f"  a{i}:\n    address: a{i}@x.example\n" for i in range(100)) + "  z:\n    address: 1\n    address: 2\n"
+    walked = []
+    real_run = yamlsource._run
+    monkeypatch.setattr(yamlsource, "_run", lambda part, track: walked.append(part) or real_run(part, track))
+    [dup] = load(text).duplicates
+    assert (dup.path, dup.location, dup.first) == (("accounts", "z", "address"), Location(205, 5), Location(204, 5))
+    assert walked == [text, "  z:\n    address: 1\n    address: 2\n"]  # the fast load, then the one entry
 
 
 def test_duplicate_keys_located_both():
@@ -133,3 +161,108 @@ def test_source_map_locates_values_keys_and_nearest_parent():
     assert where.locate(("accounts", "a", "outgoing", "security")) == Location(4, 15)  # missing: its parent
     assert where.locate(("list", 1, "y")) == Location(7, 9)
     assert where.locate(("nowhere",)) == Location(1, 1)
+
+
+# Shapes a manifest's text takes: block and flow entries, comments, block scalars, anchors
+# and merge keys across entries, CRLF, CR and Unicode line breaks, no final newline, lists at the top.
+SHAPES = [
+    "version: 1\naccounts:\n  a:\n    address: a@x.example\n    outgoing: {host: h, port: 587}\n  # between\n  b:\n    incoming:\n      - x\n      - {y: 1}\nprojects:\n  p: {senders: {invoice: a}}\n",
+    "accounts: {a: {address: a@x.example}, b: {port: 1}}\nlist: [1, {k: v}]\n",
+    "accounts: {\n  a: {address: a@x.example},\n  b: {port: 1}\n}\n",
+    "base: &b {host: h, port: 587}\naccounts:\n  a:\n    outgoing: *b\n  c:\n    outgoing:\n      <<: *b\n      port: 465\n",
+    "accounts:\n  a:\n    signature: |\n      Kind regards\n\n      ACME\n\n  b:\n    signature: >-\n      folded\n      text\n",
+    "accounts:\r\n  a:\r\n    address: a@x.example\r\n  b:\r\n    port: 1\r\n",
+    "accounts:\r  a:\r    address: a@x.example\r  b:\r    port: 1\r",
+    "accounts:\n  a:\n    address: a@x.example\n  b:\n    port: 1",
+    "accounts:\x85  a:\u2028    address: a@x.example\u2029  b:\n    port: 1\n",  # NEL, LS, PS break lines too
+    "accounts:\n  a:\n    x: 1\n  b: {y: 2}",
+    "---\naccounts:\n  a:\n    x: 1\n  b:\n    y: [1,\n      2]\n  # trailing comment\n...\n",
+    "accounts:\n  'quoted key':\n    x: 1\n  ? b\n  : y: 2\n  c: &c\n    z: 3\n  d: *c\n",
+    "- a: {b: 1}\n- c:\n    d: 2\n",
+    "accounts:\n  é€:\n    address: 'ü@x.example'   # ✓\n  b:\n    folder: 日本\n",
+    "top:\n  - name: x\n    deep: {a: [1, 2]}\n  - name: y\nafter:\n  k:\n    v: 1\n",
+]
+
+
+def _paths(value, prefix=()):
+    yield prefix
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, child in items:
+        yield from _paths(child, (*prefix, key))
+
+
+@pytest.mark.parametrize("text", SHAPES)
+def test_locations_from_the_fast_load_match_a_full_walk(text):
+    # The fast load keeps marks of two levels and re-walks one entry's text at a time;
+    # every path (and every key, and paths that do not exist) must land where a full walk says.
+    loaded = load(text)
+    fast, full = loaded.where, SourceMap(text)
+    paths = [*_paths(loaded.value)]
+    paths += [(*p, "missing") for p in paths]
+    for path in paths:
+        for key in (False, True):
+            assert fast.locate(path, key) == full.locate(path, key), (path, key)
+
+
+def test_an_entry_with_a_diagnostic_is_walked_alone_not_the_whole_file(monkeypatch):
+    text = "version: 1\naccounts:\n" + "".join(f"  a{i}:\n    address: a{i}@x.example\n    outgoing: {{port: 587}}\n" for i in range(200))
+    loaded = load(text)
+    walked = []
+    real_run = yamlsource._run
+    monkeypatch.setattr(yamlsource, "_run", lambda part, track: walked.append(part) or real_run(part, track))
+    where = loaded.where
+    assert where.locate(("accounts", "a150", "outgoing", "port")) == Location(2 + 150 * 3 + 3, 22)
+    assert where.locate(("accounts", "a150", "address"), key=True) == Location(2 + 150 * 3 + 2, 5)
+    assert walked == ["  a150:\n    address: a150@x.example\n    outgoing: {port: 587}\n"]
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("a:\n\tb: 1\n", Location(2, 1)),
+        ("a:\n  b: 1\n\tc: 2\n", Location(3, 1)),
+        ("a:\n \tb: 1\n", Location(2, 2)),
+        ("\ta: 1\n", Location(1, 1)),
+        ("a:\n  - x\n\t- y\n", Location(3, 1)),
+    ],
+)
+def test_tab_indentation_is_named_as_such(text, where):
+    with pytest.raises(YamlProblem) as info:
+        load(text)
+    assert (info.value.code, info.value.message, info.value.location) == ("yaml-syntax", "YAML does not allow tabs for indentation: use spaces", where)
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("2024-02-30", "reads as a date but is not one (day is out of range for month): quote it ('2024-02-30')"),
+        ("2024-13-01", "reads as a date"),
+        ("0x_", "reads as an integer but is not one: quote it ('0x_')"),
+        ("!!int x", "'x' is not an integer"),
+        ("!!int ''", "'' is not an integer"),
+        ("!!float abc", "'abc' is not a number"),
+        ("!!bool maybe", "'maybe' is not a boolean"),
+        ("!!timestamp yesterday", "'yesterday' is not a date"),
+    ],
+)
+def test_values_yaml_cannot_construct_are_located_problems(value, words):
+    # Bug: each of these raised ValueError/KeyError/AttributeError/IndexError out of the loader.
+    with pytest.raises(YamlProblem) as info:
+        load(f"version: 1\nkey: {value}\n")
+    assert (info.value.code, info.value.location) == ("yaml-value", Location(2, 6))
+    assert words in info.value.message
+
+
+def test_a_bare_equals_sign_is_refused_with_the_fix():
+    with pytest.raises(YamlProblem) as info:
+        load("a: =\n")
+    assert info.value.location == Location(1, 4) and "quote it ('=')" in info.value.message
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").is_file(), reason="needs /proc")
+def test_read_is_bounded_where_the_size_says_zero(monkeypatch):
+    # /proc files report st_size 0 and hold more: the bound must come from the read itself.
+    monkeypatch.setattr(yamlsource, "MAX_BYTES", 20)
+    with pytest.raises(YamlProblem) as info:
+        read_text(Path("/proc/self/status"))
+    assert info.value.code == "yaml-limits" and "over 20 bytes" in info.value.message

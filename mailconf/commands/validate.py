@@ -13,9 +13,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "validate",
         help="check manifests against the schema and the rules",
         description="Check manifests (files or directories of *.yaml) against the JSON Schema and the semantic rules. "
+        "A directory without YAML files of its own whose subdirectories are manifests is a collection: each is validated on its own. "
         "Exit 0 when there is no error, 1 when there is (with --strict, warnings count as errors).",
     )
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="a manifest file, or a directory whose YAML files form one manifest")
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="a manifest file, a directory whose YAML files (not its subdirectories') form one manifest, or a collection of such directories")
     parser.add_argument("--format", choices=("text", "json", "github"), default="text", help="text (default), json (versioned shape), github (Actions annotations)")
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
     parser.add_argument("--check-secrets", action="store_true", help="also resolve every ${env:...}/${file:...} reference and report missing ones")
