@@ -15,7 +15,7 @@ import pytest
 from realservers import free_port
 
 from support.frappe import FrappeServer, frappe_server  # noqa: F401  (fixture)
-from support.frappe_site import ACCOUNT, DOMAIN
+from support.frappe_meta import ACCOUNT, DOMAIN
 from support.mailservers import MailServers, mail_servers  # noqa: F401  (session fixture)
 
 ALICE, BOB = "alice@example.test", "bob@example.test"

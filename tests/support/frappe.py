@@ -176,7 +176,7 @@ class FrappeServer:
                   user: ApiUser | None, log: MessageLog) -> tuple[int, Any]:
         assert user is not None  # Guest has no right on these doctypes: check() refused it
         if method == "GET" and name is None:
-            return 200, self.site.list(doctype, query)
+            return 200, self.site.list(doctype, query, log)
         if method == "GET":
             return 200, self.site.get(doctype, name, log)
         if method == "POST":

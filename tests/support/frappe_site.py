@@ -14,10 +14,10 @@ import json
 import re
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 from .frappe_errors import (
     AuthenticationError,
@@ -30,123 +30,11 @@ from .frappe_errors import (
     MandatoryError,
     MessageLog,
     UniqueValidationError,
-    ValidationError,
 )
 from .frappe_login import Connection, MailCheck, cint
+from .frappe_meta import ACCOUNT, APPEND_TO, DOMAIN, EMAIL_DOMAIN_FIELDS, FETCHED_FROM_DOMAIN, META, PERMISSIONS
+from .frappe_query import OperationalError, same, where
 
-ACCOUNT, DOMAIN, FOLDER = "Email Account", "Email Domain", "IMAP Folder"
-
-
-class Field(NamedTuple):
-    fieldtype: str
-    label: str
-    default: Any
-    options: Any  # Select: the allowed values; Table: the child doctype
-    reqd: int
-
-
-def _meta(*rows: tuple) -> dict[str, Field]:
-    return {row[0]: Field(*row[1:]) for row in rows}
-
-
-# fieldname, fieldtype, label, default, options, reqd (layout fields left out)
-META: dict[str, dict[str, Field]] = {
-    ACCOUNT: _meta(
-        ("email_id", "Data", "Email Address", None, None, 1),
-        ("email_account_name", "Data", "Email Account Name", None, None, 0),
-        ("domain", "Link", "Domain", None, None, 0),
-        ("service", "Select", "Service", None,
-         ("", "GMail", "Sendgrid", "SparkPost", "Yahoo Mail", "Outlook.com", "Yandex.Mail"), 0),
-        ("auth_method", "Select", "Method", "Basic", ("Basic", "OAuth"), 0),
-        ("backend_app_flow", "Check", "Authenticate as Service Principal", 0, None, 0),
-        ("password", "Password", "Password", None, None, 0),
-        ("awaiting_password", "Check", "Awaiting password", 0, None, 0),
-        ("ascii_encode_password", "Check", "Use ASCII encoding for password", 0, None, 0),
-        ("connected_app", "Link", "Connected App", None, None, 0),
-        ("connected_user", "Link", "Connected User", None, None, 0),
-        ("login_id_is_different", "Check", "Use different Email ID", 0, None, 0),
-        ("login_id", "Data", "Alternative Email ID", None, None, 0),
-        ("enable_incoming", "Check", "Enable Incoming", 0, None, 0),
-        ("default_incoming", "Check", "Default Incoming", 0, None, 0),
-        ("use_imap", "Check", "Use IMAP", 0, None, 0),
-        ("use_ssl", "Check", "Use SSL", 0, None, 0),
-        ("use_starttls", "Check", "Use STARTTLS", 0, None, 0),
-        ("email_server", "Data", "Incoming Server", None, None, 0),
-        ("incoming_port", "Data", "Port", None, None, 0),
-        ("attachment_limit", "Int", "Attachment Limit (MB)", None, None, 0),
-        ("email_sync_option", "Select", "Email Sync Option", "UNSEEN", ("ALL", "UNSEEN"), 0),
-        ("initial_sync_count", "Select", "Initial Sync Count", "250", ("100", "250", "500"), 0),
-        ("imap_folder", "Table", "IMAP Folder", None, FOLDER, 0),
-        ("append_emails_to_sent_folder", "Check", "Append Emails to Sent Folder", 0, None, 0),
-        ("sent_folder_name", "Data", "Sent Folder Name", None, None, 0),
-        ("append_to", "Link", "Append To", None, None, 0),
-        ("create_contact", "Check", "Create Contacts from Incoming Emails", 1, None, 0),
-        ("enable_automatic_linking", "Check", "Enable Automatic Linking in Documents", 0, None, 0),
-        ("notify_if_unreplied", "Check", "Notify if unreplied", 0, None, 0),
-        ("unreplied_for_mins", "Int", "Notify if unreplied for (in mins)", 30, None, 0),
-        ("send_notification_to", "Small Text", "Send Notification to", None, None, 0),
-        ("enable_outgoing", "Check", "Enable Outgoing", 0, None, 0),
-        ("use_tls", "Check", "Use TLS", 0, None, 0),
-        ("use_ssl_for_outgoing", "Check", "Use SSL", 0, None, 0),
-        ("smtp_server", "Data", "Outgoing Server", None, None, 0),
-        ("smtp_port", "Data", "Port", None, None, 0),
-        ("default_outgoing", "Check", "Default Outgoing", 0, None, 0),
-        ("always_use_account_email_id_as_sender", "Check", "Always use this email address as sender address", 0, None, 0),
-        ("always_use_account_name_as_sender_name", "Check", "Always use this name as sender name", 0, None, 0),
-        ("send_unsubscribe_message", "Check", "Send unsubscribe message in email", 1, None, 0),
-        ("track_email_status", "Check", "Track Email Status", 1, None, 0),
-        ("no_smtp_authentication", "Check", "Disable SMTP server authentication", 0, None, 0),
-        ("add_signature", "Check", "Add Signature", 0, None, 0),
-        ("signature", "Text Editor", "Signature", None, None, 0),
-        ("enable_auto_reply", "Check", "Enable Auto Reply", 0, None, 0),
-        ("auto_reply_message", "Text Editor", "Auto Reply Message", None, None, 0),
-        ("footer", "Text Editor", "Footer Content", None, None, 0),
-        ("brand_logo", "Attach Image", "Brand Logo", None, None, 0),
-        ("uidvalidity", "Data", "UIDVALIDITY", None, None, 0),
-        ("uidnext", "Int", "UIDNEXT", None, None, 0),
-        ("no_failed", "Int", "no failed attempts", None, None, 0),
-    ),
-    DOMAIN: _meta(
-        ("domain_name", "Data", "Domain Name", None, None, 1),
-        ("email_server", "Data", "Incoming Server", None, None, 1),
-        ("use_imap", "Check", "Use IMAP", 0, None, 0),
-        ("use_ssl", "Check", "Use SSL", 0, None, 0),
-        ("use_starttls", "Check", "Use STARTTLS", 0, None, 0),
-        ("incoming_port", "Data", "Port", None, None, 0),
-        ("attachment_limit", "Int", "Attachment Limit (MB)", None, None, 0),
-        ("smtp_server", "Data", "Outgoing Server", None, None, 1),
-        ("use_tls", "Check", "Use TLS", 0, None, 0),
-        ("use_ssl_for_outgoing", "Check", "Use SSL", 0, None, 0),
-        ("smtp_port", "Data", "Port", None, None, 0),
-        ("append_emails_to_sent_folder", "Check", "Append Emails to Sent Folder", 0, None, 0),
-        ("sent_folder_name", "Data", "Sent Folder Name", "Sent", None, 0),
-    ),
-    FOLDER: _meta(
-        ("folder_name", "Data", "Folder Name", None, None, 1),
-        ("append_to", "Link", "Append To", None, None, 0),
-        ("uidvalidity", "Data", "UIDVALIDITY", None, None, 0),
-        ("uidnext", "Data", "UIDNEXT", None, None, 0),
-    ),
-}
-
-#: Account fields with `fetch_from: domain.<same name>` (point 7); none has fetch_if_empty.
-FETCHED_FROM_DOMAIN = (
-    "use_imap", "email_server", "use_ssl", "attachment_limit", "smtp_server", "use_tls", "smtp_port",
-    "incoming_port", "use_ssl_for_outgoing", "use_starttls", "sent_folder_name",
-)
-#: email_domain.py EMAIL_DOMAIN_FIELDS: what saving a domain pushes into its accounts (point 7).
-EMAIL_DOMAIN_FIELDS = (
-    "email_server", "use_imap", "use_ssl", "use_starttls", "use_tls", "attachment_limit", "smtp_server",
-    "smtp_port", "use_ssl_for_outgoing", "append_emails_to_sent_folder", "incoming_port",
-)
-#: Doctypes with `email_append_to` on a plain ERPNext site: what `get_append_to()` offers.
-APPEND_TO = ("Issue", "Job Applicant", "Lead", "Opportunity")
-#: Who may do what (the doctypes' `permissions`): role -> doctype -> allowed operations.
-PERMISSIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
-    "System Manager": {ACCOUNT: frozenset({"read", "create", "write", "delete"}),
-                       DOMAIN: frozenset({"read", "create", "write", "delete"})},
-    "Inbox User": {ACCOUNT: frozenset({"read"})},
-}
 _STANDARD = ("name", "owner", "creation", "modified", "modified_by", "docstatus", "idx")
 _NUMERIC = ("Check", "Int")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -236,7 +124,7 @@ class FrappeSite:
             log.error_message = f"No permission for {doctype}" + (f" {name}" if name else "")
             raise FrappePermissionError()
 
-    def list(self, doctype: str, params: Mapping[str, str]) -> list[dict[str, Any]]:
+    def list(self, doctype: str, params: Mapping[str, str], log: MessageLog) -> list[dict[str, Any]]:
         """`frappe.client.get_list`: fields, filters, order_by, limit_start, limit_page_length (20; 0 = all)."""
         fields = json.loads(params.get("fields") or '["name"]')
         columns = [*_STANDARD, *(f for f, df in META[doctype].items() if df.fieldtype != "Table")]
@@ -245,9 +133,8 @@ class FrappeSite:
         for name in fields:
             if name not in columns:
                 raise OperationalError(f"(1054, \"Unknown column '{name}' in 'field list'\")")
-        conditions = _conditions(params.get("filters"), columns)
         rows = [self._from_db(doctype, doc) for doc in self._docs[doctype].values()]
-        rows = [row for row in rows if all(_OPERATORS[op](row.get(f), value) for f, op, value in conditions)]
+        rows = where(rows, params.get("filters"), columns, log)
         order = (params.get("order_by") or "creation desc").split()
         key, descending = order[0].split(".")[-1].strip("`"), len(order) > 1 and order[1].lower() == "desc"
         if key not in columns:
@@ -496,7 +383,7 @@ class FrappeSite:
         if doctype == ACCOUNT:
             key = ("email_id", "enable_incoming", "enable_outgoing")
             for other in self._docs[ACCOUNT].values():
-                if other["name"] != name and all(_same(other.get(k), doc.get(k)) for k in key):
+                if other["name"] != name and all(same(other.get(k), doc.get(k)) for k in key):
                     log.msgprint("Email Address must be unique")
                     raise UniqueValidationError(detail=f"('{doctype}', '{name}', IntegrityError(1062, \"Duplicate "
                                                        f"entry for key 'unique_email_account_type'\"))")
@@ -551,12 +438,6 @@ class FrappeSite:
                 raise
 
 
-class OperationalError(Exception):
-    """What MariaDB raises for an unknown column (pymysql.err.OperationalError): an unhandled 500."""
-
-    __module__ = "pymysql.err"
-
-
 def _validate_email(address: Any, log: MessageLog) -> None:
     if address and not _EMAIL.match(str(address).strip()):
         log.throw(f"{address} is not a valid Email Address", InvalidEmailAddressError)
@@ -567,61 +448,6 @@ def _comma_or(items: Sequence[str]) -> str:
     return " or ".join([", ".join(quoted[:-1]), quoted[-1]]) if len(quoted) > 1 else "".join(quoted)
 
 
-def _same(a: Any, b: Any) -> bool:
-    """MariaDB equality: case-insensitive text, numbers by value."""
-    if isinstance(a, str) and isinstance(b, str):
-        return a.casefold() == b.casefold()
-    if a is None or b is None:
-        return a is b
-    return str(a).casefold() == str(b).casefold()
-
-
 def _no_nulls(doc: Mapping[str, Any]) -> dict[str, Any]:
     """`as_dict(no_nulls=True)`, how a single document is sent: unset fields are absent."""
     return {k: ([_no_nulls(r) for r in v] if isinstance(v, list) else v) for k, v in doc.items() if v is not None}
-
-
-_OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
-    "=": _same,
-    "!=": lambda a, b: not _same(a, b),
-    "like": lambda a, b: _like(a, b),
-    "not like": lambda a, b: not _like(a, b),
-    "in": lambda a, b: any(_same(a, x) for x in _values(b)),
-    "not in": lambda a, b: not any(_same(a, x) for x in _values(b)),
-    "is": lambda a, b: (a not in (None, "")) == (str(b).lower() == "set"),
-    ">": lambda a, b: _order(a, b) > 0,
-    "<": lambda a, b: _order(a, b) < 0,
-    ">=": lambda a, b: _order(a, b) >= 0,
-    "<=": lambda a, b: _order(a, b) <= 0,
-}
-
-
-def _values(value: Any) -> list[Any]:
-    return [v.strip() for v in value.split(",")] if isinstance(value, str) else list(value)
-
-
-def _like(value: Any, pattern: Any) -> bool:
-    regex = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in str(pattern))
-    return value is not None and re.fullmatch(regex, str(value), re.IGNORECASE | re.DOTALL) is not None
-
-
-def _order(a: Any, b: Any) -> int:
-    try:
-        x, y = float(a), float(b)
-    except (TypeError, ValueError):
-        x, y = str(a or "").casefold(), str(b or "").casefold()
-    return (x > y) - (x < y)
-
-
-def _conditions(filters: str | None, columns: Sequence[str]) -> list[tuple[str, str, Any]]:
-    """`filters`: a JSON list of [field, op, value] or [doctype, field, op, value], or a dict."""
-    parsed = json.loads(filters) if filters else []
-    if isinstance(parsed, dict):
-        parsed = [[f, *(v if isinstance(v, list) else ["=", v])] for f, v in parsed.items()]
-    conditions = [(c[-3], str(c[-2]).lower(), c[-1]) for c in parsed]
-    for f, op, _ in conditions:
-        if f not in columns:
-            raise OperationalError(f"(1054, \"Unknown column '{f}' in 'where clause'\")")
-        if op not in _OPERATORS:
-            raise ValidationError(f"Operator must be one of {', '.join(_OPERATORS)}")
-    return conditions

@@ -226,10 +226,10 @@ class Dovecot:
 def start_dovecot(d: str, users: Mapping[str, str]) -> Dovecot:
     """Dovecot on free ports, with a passwd-file user database, using the certificates in d."""
     ports = {name: free_port() for name in ("imap", "imaps", "pop3", "pop3s", "lmtp", "auth")}
+    os.makedirs(f"{d}/home")
     if os.geteuid() == 0:
         # Login and auth processes run as dovenull and dovecot; mailboxes belong to nobody.
         rootless, mail_user, mail_group = "", "nobody", "nogroup"
-        os.makedirs(f"{d}/home")
         shutil.chown(f"{d}/home", "nobody", "nogroup")
     else:
         import grp
