@@ -103,11 +103,12 @@ def test_a_token_or_basic_credentials_authenticate(frappe_server: FrappeServer) 
     basic = "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
     for auth in (frappe_server.token, basic, frappe_server.token.replace("token", "Token")):
         assert call(frappe_server, "GET", accounts(), auth=auth).data == []
+    assert call(frappe_server, "GET", "/api/v1/resource/Email Account/").data == []  # the v1 mount, a trailing slash
 
 
 def test_wrong_credentials_are_refused_with_401(frappe_server: FrappeServer) -> None:
     key, secret = frappe_server.token.removeprefix("token ").split(":")
-    wrong = [f"token {key}:{secret}x", f"token {key}:{secret} ", f"token {key}x:{secret}", f"token {key}",
+    wrong = [f"token {key}:{secret}x", f"token {key}:{secret[:-1]}", f"token {key}x:{secret}", f"token {key}",
              f"token {secret}:{key}", f"Bearer {key}:{secret}",
              "Basic " + base64.b64encode(f"{key}:wrong".encode()).decode()]
     for auth in wrong:
@@ -259,6 +260,14 @@ def test_an_invalid_account_is_417_and_nothing_is_saved(frappe_server: FrappeSer
     assert message["raise_exception"] == 1 and message["title"] == "Message"
     assert reply.json["exception"].endswith(f"{exc_type}: {message['message']}")
     assert frappe_server.site.names(ACCOUNT) == []
+
+
+def test_automatic_linking_is_allowed_on_one_account_only(frappe_server: FrappeServer) -> None:
+    linking = {"enable_incoming": 1, "email_server": "pop.example.invalid", "enable_automatic_linking": 1}
+    frappe_server.site.seed(ACCOUNT, offline(**linking))
+    reply = call(frappe_server, "POST", accounts(), offline(email_id=BOB, **linking))
+    assert_error(reply, 417, "ValidationError", "Automatic Linking can be activated only for one Email Account.")
+    assert frappe_server.site.names(ACCOUNT) == ["Alice"]
 
 
 def test_missing_mandatory_values_are_417_mandatory_errors(frappe_server: FrappeServer) -> None:

@@ -4,7 +4,10 @@ A save logs in to the mail servers the account declares, as Frappe's does: point
 `mail_servers` fixture (support/mailservers.py) and a wrong password fails the way it fails on a site.
 
 Research: /work/shared/research/apis.md (1.x, 7 "Frappe fake") and
-/work/shared/research/erpnext/email-account.md ("point n" below). What it reproduces:
+/work/shared/research/erpnext/email-account.md ("point n" below). The documents and the save
+pipeline are in frappe_site.py (tests seed and inspect them through `FrappeServer.site`: `seed`,
+`doc`, `names`, `password`, `connections`), the mail checks in frappe_login.py, the doctype
+fields in frappe_meta.py, list filters in frappe_query.py. What it reproduces:
 - Routes `/api/resource/<DocType>[/<name>]` and `/api/v1/...`, names URL-decoded, trailing slash
   optional; GET list, GET one, POST create (200), PUT partial update, DELETE (202 `"ok"`) (1.1).
 - Auth `Authorization: token key:secret` or `Basic base64(key:secret)`: a wrong pair is 401

@@ -237,7 +237,9 @@ class FrappeSite:
                 local = str(doc["email_id"]).split("@", 1)[0]
                 doc["email_account_name"] = re.sub(r"[_.-]", " ", local).title()
             doc["name"] = doc["email_account_name"]
-        elif not doc.get("name"):
+        elif doc.get("name"):
+            doc["domain_name"] = doc["name"]
+        else:
             name = str(doc.get("domain_name") or "").strip()
             if not name:
                 log.throw("Domain Name is required")
