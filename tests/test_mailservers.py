@@ -74,7 +74,6 @@ def smtp_login(connect: Callable[[MailServers, str, str], smtplib.SMTP]) -> Call
     def login(servers: MailServers, user: str, password: str) -> None:
         connect(servers, user, password).quit()
 
-    login.__name__ = connect.__name__
     return login
 
 
