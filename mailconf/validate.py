@@ -124,6 +124,22 @@ def _schema_diagnostics(source: ManifestSource, exc: ValidationError) -> list[Di
     return found
 
 
+def _host_fault(value: str) -> str | None:
+    """Which RFC 1123 rule a host name breaks, in words (the pattern alone only says that it does)."""
+    labels = value.strip().removesuffix(".").split(".")
+    if "_" in value:
+        return "host names cannot hold '_' (RFC 1123); did you mean '-'?"
+    if any(not label for label in labels):
+        return "it has an empty label (two dots in a row, or a leading dot)"
+    if long := next((label for label in labels if len(label) > 63), None):
+        return f"the label {long[:20]}... is {len(long)} characters long, over the 63 DNS allows"
+    if bad := next((label for label in labels if label.startswith("-") or label.endswith("-")), None):
+        return f"the label {bad!r} starts or ends with '-'"
+    if bad := next((c for c in value.strip() if not (c.isascii() and (c.isalnum() or c in ".-"))), None):
+        return f"{bad!r} is not allowed: letters, digits, '-' and '.' only (an internationalised name is written in its xn-- form)"
+    return None
+
+
 def _message(error: Any, path: tuple[Any, ...]) -> str:
     kind = error["type"]
     name = _name(path)
@@ -134,8 +150,10 @@ def _message(error: Any, path: tuple[Any, ...]) -> str:
     if kind == "extra_forbidden":
         return f"unknown key {path[-1]!r}{_suggest(str(path[-1]), path[:-1])}"
     if kind == "string_pattern_mismatch":
-        meaning = _PATTERN_MEANING.get(error.get("ctx", {}).get("pattern"), "has the wrong form")
-        return f"{name}: {error['input']!r} {meaning}"
+        pattern = error.get("ctx", {}).get("pattern")
+        meaning = _PATTERN_MEANING.get(pattern, "has the wrong form")
+        why = _host_fault(error["input"]) if pattern == HOST_PATTERN else None
+        return f"{name}: {error['input']!r} {meaning}" + (f": {why}" if why else "")
     if kind == "literal_error" and path == ("version",):
         return f"version: {error['input']!r} is not supported; this mailconf reads {_versions()}"
     expected = _EXPECTED.get(kind)

@@ -46,3 +46,23 @@ def test_message_says_what_is_wrong(write):
     text, _ = marked(CLEAN + "  b: {address: b@acme.example, outgoing: {host: smtp_1.acme.example, port: 587}}\n")
     [diagnostic] = validate([write(text)]).diagnostics
     assert "'smtp_1.acme.example' is not a host name" in diagnostic.message
+
+
+@pytest.mark.parametrize(
+    ("host", "reason"),
+    [
+        ("smtp_1.acme.example", "cannot hold '_'"),
+        ("_smtp.acme.example", "cannot hold '_'"),
+        ("smtp..acme.example", "empty label"),
+        (".acme.example", "empty label"),
+        ("-smtp.acme.example", "starts or ends with '-'"),
+        ("smtp-.acme.example", "starts or ends with '-'"),
+        ("x" * 64 + ".acme.example", "64 characters long"),
+        ("smtp acme.example", "' ' is not allowed"),
+        ("mäil.acme.example", "xn-- form"),
+    ],
+)
+def test_the_message_says_which_rule_a_host_name_breaks(write, host, reason):
+    text, _ = marked(CLEAN + f'  b: {{address: b@acme.example, outgoing: {{host: "{host}", port: 587}}, incoming: null}}\n')
+    (diagnostic,) = validate([write(text)]).diagnostics
+    assert "is not a host name: " in diagnostic.message and reason in diagnostic.message
