@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mailconf.driver import Action, Capability, Change, Driver, DriverSettings, ManualStep
+from mailconf.driver import Action, Capability, Change, Driver, DriverSettings, Fields, ManualStep
 from mailconf.secrets import Secret
 
 _KINDS = ("account", "primary_sender", "project", "employee", "team_inbox", "spf")
@@ -73,7 +73,7 @@ class ChecklistDriver(Driver):
                 (opening, f"Delete the {what} {change.key}: the manifest no longer declares it.", "Save."),
                 verification,
             )
-        title, instructions = _WRITERS.get(change.kind, _generic)(change, system)
+        title, instructions = _WRITERS.get(change.kind, _generic)(change, change.desired.fields, system)
         return ManualStep(title, tuple(instructions), verification)
 
 
@@ -81,8 +81,7 @@ def _verb(change: Change) -> str:
     return "Add" if change.action is Action.CREATE else "Change"
 
 
-def _account(change: Change, system: str) -> tuple[str, list[str]]:
-    f = change.desired.fields if change.desired else {}
+def _account(change: Change, f: Fields, system: str) -> tuple[str, list[str]]:
     address = f["address"]
     which = "add an e-mail account" if change.action is Action.CREATE else f"open the e-mail account {address}"
     lines = [f"Open the e-mail settings of {system} and {which}."]
@@ -104,8 +103,8 @@ def _account(change: Change, system: str) -> tuple[str, list[str]]:
     return f"{_verb(change)} the e-mail account {address} in {system}", lines
 
 
-def _primary_sender(change: Change, system: str) -> tuple[str, list[str]]:
-    account = change.desired.fields["account"] if change.desired else "?"
+def _primary_sender(change: Change, f: Fields, system: str) -> tuple[str, list[str]]:
+    account = f["account"]
     return f"Make account {account} the default sender in {system}", [
         f"Open the e-mail settings of {system}.",
         f"Choose the account {account} (account/{account} of the manifest) as the sender of documents that need no reply "
@@ -114,8 +113,8 @@ def _primary_sender(change: Change, system: str) -> tuple[str, list[str]]:
     ]
 
 
-def _spf(change: Change, system: str) -> tuple[str, list[str]]:
-    domain, f = change.key, change.desired.fields if change.desired else {}
+def _spf(change: Change, f: Fields, system: str) -> tuple[str, list[str]]:
+    domain = change.key
     lines = [
         f"Open the DNS zone of {domain} at its DNS provider.",
         f"Set the TXT record of {domain} that starts with v=spf1 to exactly: {f['record']}",
@@ -126,12 +125,12 @@ def _spf(change: Change, system: str) -> tuple[str, list[str]]:
     return f"Publish the SPF record of {domain} for {system}", lines
 
 
-def _generic(change: Change, system: str) -> tuple[str, list[str]]:
+def _generic(change: Change, f: Fields, system: str) -> tuple[str, list[str]]:
     """Any other kind: each field with its exact value (a list in order, a mapping entry by entry)."""
     what = _WHAT.get(change.kind, change.kind.replace("_", " "))
     which = f"add the {what} {change.key}" if change.action is Action.CREATE else f"open the {what} {change.key}"
     lines = [f"Open the e-mail settings of {system} and {which}."]
-    for name, value in (change.desired.fields if change.desired else {}).items():
+    for name, value in f.items():
         label = name.replace("_", " ").capitalize()
         if isinstance(value, dict):
             lines += [f"{label}: {k.replace('_', ' ')}: {_value(v)}." for k, v in value.items()] or [f"{label}: none."]
