@@ -58,15 +58,19 @@ def fingerprint(fields: Fields, hmac: Callable[[str], str]) -> str:
     return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def readable(driver: Driver, kinds: Collection[str]) -> frozenset[str]:
+    """The kinds a driver is asked to read (plan, import): never a `manual` one."""
+    return frozenset(k for k in kinds if driver.capability(k) is not Capability.MANUAL)
+
+
 def _is_default(value: Any) -> bool:
     """Unset, or set to what leaving it out means: not worth saying the target ignores it."""
     return value is None or value is False or value in ("", [], {})
 
 
 class ByHand:
-    """One target's plan, seen from what a person does: fields the target ignores, the kinds the
-    driver may read, the resources of `manual` kinds (compared with confirmations), and the step
-    of every change software cannot make."""
+    """One target's plan, seen from what a person does: fields the target ignores, the resources
+    of `manual` kinds (compared with confirmations), and the step of every change software cannot make."""
 
     def __init__(self, target: str, driver: Driver, state: StateStore) -> None:
         self.target, self.driver, self.state = target, driver, state
@@ -86,9 +90,6 @@ class ByHand:
             self.ignored[resource.kind] = sorted(set(known).union(dropped))
         return replace(resource, fields={k: v for k, v in resource.fields.items() if k in held})
 
-    def readable(self, kinds: Collection[str]) -> frozenset[str]:
-        """The kinds the driver is asked to read: never a `manual` one."""
-        return frozenset(k for k in kinds if self.driver.capability(k) is not Capability.MANUAL)
 
     def take(self, resource: Resource) -> bool:
         """Keep a desired resource of a `manual` kind for `changes` (True); others are diffed as usual."""

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from mailconf.driver import Action, Change, Driver, FieldChange, Resource
 from mailconf.engine.desired import KIND_ORDER, spf_record
 from mailconf.engine.diff import CHANGED, SENSITIVE, compare, readable, secret_fingerprints
-from mailconf.engine.manual import ByHand, Pending
+from mailconf.engine.manual import ByHand, Pending, readable as readable_kinds
 from mailconf.engine.state import Managed, StateStore
 from mailconf.model import Target
 
@@ -117,7 +117,7 @@ def plan_target(
     """Read the target and diff it against `desired` (already narrowed to `kinds`).
     `resolver` gives DNS access, only asked for when an SPF record is flattened."""
     by_hand = ByHand(name, driver, state)
-    live = driver.read(by_hand.readable(kinds))
+    live = driver.read(readable_kinds(driver, kinds))
     gc.freeze()  # the live state lives to the end of the run: keep the collector from rescanning it
     live_by_address = {r.address: r for r in live}
     applied = state.managed(name)
