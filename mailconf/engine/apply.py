@@ -40,7 +40,7 @@ def apply_target(plan: TargetPlan, driver: Driver, state: StateStore, report: Re
     if lock is None or lock.holder != lock_holder():
         raise StateError(f"target {plan.target!r}: a plan is applied only under the lock it was made under: plan with the lock taken")
     results: list[ChangeResult] = []
-    for phase in _phases(automatic(plan.changes, plan)):
+    for phase in _phases(automatic(plan)):
         state.intend(plan.target, [(c.address, plan.managed[c.address]) for c in phase if c.address in plan.managed])
         batches = [phase[i : i + BATCH_SIZE] for i in range(0, len(phase), BATCH_SIZE)]
         with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:

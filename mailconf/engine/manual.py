@@ -90,7 +90,6 @@ class ByHand:
             self.ignored[resource.kind] = sorted(set(known).union(dropped))
         return replace(resource, fields={k: v for k, v in resource.fields.items() if k in held})
 
-
     def take(self, resource: Resource) -> bool:
         """Keep a desired resource of a `manual` kind for `changes` (True); others are diffed as usual."""
         if self.driver.capability(resource.kind) is not Capability.MANUAL:
@@ -135,9 +134,9 @@ def pending_results(plan: TargetPlan) -> list[ChangeResult]:
     return [ChangeResult(c, False, step=plan.manual[c.address].step) for c in plan.changes if c.address in plan.manual]
 
 
-def automatic(changes: Sequence[Change], plan: TargetPlan) -> list[Change]:
-    """The changes software makes."""
-    return [c for c in changes if c.address not in plan.manual]
+def automatic(plan: TargetPlan) -> list[Change]:
+    """The changes software makes, in the plan's order."""
+    return [c for c in plan.changes if c.address not in plan.manual]
 
 
 @dataclass
