@@ -87,9 +87,10 @@ def _rename_note(change: Change, review: TargetReview) -> str:
     return f"  (may be renamed to {other})"
 
 
-def step_lines(step: ManualStep, indent: str) -> list[str]:
-    """A manual step as text: its numbered instructions, then how it is verified."""
-    return [f"{indent}{number}. {line}" for number, line in enumerate(step.instructions, 1)] + [f"{indent}Verify: {step.verification}"]
+def step_lines(step: ManualStep, indent: str, verify: str = "Verify: ") -> list[str]:
+    """A manual step as text: its numbered instructions, then how it is verified (markdown makes that
+    line a bullet, so it does not run on into the last instruction)."""
+    return [f"{indent}{number}. {line}" for number, line in enumerate(step.instructions, 1)] + [f"{indent}{verify}{step.verification}"]
 
 
 def ignored_line(t: TargetPlan) -> str:
@@ -217,7 +218,7 @@ def _checklist(plan: Plan) -> list[str]:
         for change in t.changes:
             if (pending := t.manual.get(change.address)) is not None:
                 lines.append(f"- [ ] `{change.address}`: {pending.step.title}")
-                lines += step_lines(pending.step, "    ")
+                lines += step_lines(pending.step, "    ", verify="- Verify: ")
     return lines
 
 
