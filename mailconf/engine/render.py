@@ -48,15 +48,18 @@ NOT_READ = "(not read)"
 
 
 def field_changes(change: Change) -> list[FieldChange]:
-    """What a reviewer sees for a change: every set field of a create or a delete, the differences of an update."""
-    unread = change.action is Action.UPDATE and change.live is None  # a manual kind: the live values are unknown
-    resource = change.desired if change.action is Action.CREATE or unread else change.live
-    if (change.action is Action.UPDATE and not unread) or resource is None:
+    """What a reviewer sees for a change: every set field of a create or a delete, the differences of an
+    update (of a `manual` kind, whose live side is unknown: every desired value)."""
+    if change.action is Action.UPDATE and change.live is not None:
+        return list(change.fields)
+    resource = change.live if change.action is Action.DELETE else change.desired
+    if resource is None:
         return list(change.fields)
     shown = [(path, SENSITIVE if isinstance(v, Secret) else v, isinstance(v, Secret)) for path, v in leaves(resource.fields) if v is not None and v != {} and v != []]
-    if change.action is not Action.DELETE:
-        return [FieldChange(path, NOT_READ if unread else None, value, sensitive=secret) for path, value, secret in shown]
-    return [FieldChange(path, value, None, sensitive=secret) for path, value, secret in shown]
+    if change.action is Action.DELETE:
+        return [FieldChange(path, value, None, sensitive=secret) for path, value, secret in shown]
+    unread = change.action is Action.UPDATE  # of a manual kind: every desired value, the live ones were never read
+    return [FieldChange(path, NOT_READ if unread else None, value, sensitive=secret) for path, value, secret in shown]
 
 
 def _protect_field(address: str, review: TargetReview) -> list[FieldChange]:
