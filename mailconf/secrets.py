@@ -50,9 +50,11 @@ _SHAPES = "${env:NAME} or ${file:PATH}"
 
 @dataclass(frozen=True, repr=False)
 class Secret:
-    """A resolved secret value; printing it shows a mask, `reveal()` gives the value to a driver."""
+    """A resolved secret value; printing it shows a mask, `reveal()` gives the value to a driver.
+    `reference` says where it is found (`${env:NAME}`), so a manual step can name it instead of the value."""
 
     _value: str
+    reference: str = field(default="", compare=False)
 
     def reveal(self) -> str:
         return self._value
@@ -155,7 +157,7 @@ def resolve(reference: str, base: Path) -> Secret:
         value = _read_file(reference, (base / name).expanduser())
     _remember(value)
     _check(reference, value)
-    return Secret(value)
+    return Secret(value, reference)
 
 
 def _read_file(reference: str, path: Path) -> str:

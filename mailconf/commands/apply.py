@@ -10,6 +10,7 @@ from mailconf.commands._engine import add_manifest_options, add_planning_options
 
 if TYPE_CHECKING:
     from mailconf.driver import ChangeResult
+    from mailconf.engine.plan import Plan
     from mailconf.terminal import Painter
 
 # One refusal for every reason a plan is blocked (protected resources, thresholds): scripts match one line.
@@ -22,8 +23,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="apply the changes a plan shows",
         description="Plan, confirm, then apply the changes through each target's driver, in dependency order. "
         "PATH may be a plan saved with `plan --out`; it is refused, naming what moved, if the manifest, a target's "
-        "live state, mailconf's state or a secret moved since. A blocked plan is refused. Exit 0 when every change "
-        "succeeded, 1 otherwise.",
+        "live state, mailconf's state or a secret moved since. A blocked plan is refused. Changes a target's software "
+        "cannot make are printed as steps for a person and reported pending. Exit 0 when no change failed (pending "
+        "ones included), 1 otherwise.",
     )
     add_manifest_options(parser, "the manifest file or directory, or a saved plan file (default: .)")
     add_planning_options(parser)
@@ -65,17 +67,32 @@ def run(args: argparse.Namespace) -> int:
         if plan.has_changes and saved is None and not args.auto_approve and not _confirmed():
             print("Apply cancelled.")
             return 1
-        total = sum(len(t.changes) for t in plan.targets)
-        progress = _Progress(total, paint)
-        failed = 0
-        for target_plan in plan.targets:
-            results = apply_target(target_plan, workspace.target(target_plan.target).driver, workspace.state, progress, args.concurrency)
-            failed += sum(1 for r in results if not r.ok)
+        progress = _Progress(sum(len(t.changes) for t in plan.targets), paint)
+        results = {t.target: apply_target(t, workspace.target(t.target).driver, workspace.state, progress, args.concurrency) for t in plan.targets}
     finally:
         workspace.close()
     if plan.has_changes:
-        print(f"Apply finished: {total - failed} succeeded, {failed} failed." + (" Run apply again after fixing the failures." if failed else ""))
-    return 1 if failed else 0
+        print("\n".join(_summary(plan, results)))
+    return 1 if any(r.status == "failed" for rs in results.values() for r in rs) else 0
+
+
+def _summary(plan: Plan, results: dict[str, list[ChangeResult]]) -> list[str]:
+    """The closing lines: counts of each outcome, and what to do about failed and pending changes."""
+    from mailconf.driver import Capability
+
+    every = [r for rs in results.values() for r in rs]
+    count = {status: sum(1 for r in every if r.status == status) for status in ("ok", "failed", "pending")}
+    lines = [
+        f"Apply finished: {count['ok']} succeeded, {count['failed']} failed, {count['pending']} pending."
+        + (" Run apply again after fixing the failures." if count["failed"] else "")
+    ]
+    for target in plan.targets:
+        capabilities = {target.manual[r.change.address].capability for r in results[target.target] if r.status == "pending"}
+        if Capability.MANUAL in capabilities:
+            lines.append(f"Carry out the pending steps, then run: mailconf confirm {target.target}")
+        elif capabilities:
+            lines.append(f"Carry out the pending steps of {target.target}; the next plan reads it to check them.")
+    return lines
 
 
 def _confirmed() -> bool:
@@ -101,5 +118,9 @@ class _Progress:
         change = result.change
         if result.ok:
             print(f"{counter}{change.address}: {change.action.value}d", flush=True)
+        elif result.step is not None:  # a person makes this change: how, step by step
+            from mailconf.engine.render import step_lines
+
+            print("\n".join([self.paint(f"{counter}{change.address}: pending: {result.step.title}", "yellow"), *step_lines(result.step, "    ")]), flush=True)
         else:
             print(self.paint(f"{counter}{change.address}: {change.action.value} FAILED: {result.message}", "red"), flush=True)

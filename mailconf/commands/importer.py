@@ -28,6 +28,7 @@ def run(args: argparse.Namespace) -> int:
     import yaml
 
     from mailconf.engine.importer import accounts_with_password, manifest_from, password_variable, rebase
+    from mailconf.engine.manual import readable
     from mailconf.errors import UsageError
 
     output = Path(args.output) / "mailconf.yaml"
@@ -37,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         [name] = workspace.target_names([args.target])
         opened = workspace.target(name)
-        live = opened.driver.read(opened.kinds)
+        live = opened.driver.read(readable(opened.driver, opened.kinds))  # a manual kind cannot be read, so not imported
         passwords = accounts_with_password(live, opened.driver.write_only, workspace.state.managed(name))
         target = workspace.manifest.targets[name]
         settings = dict(target.settings)

@@ -17,6 +17,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from itertools import groupby
 
 from mailconf.driver import Action, Change, ChangeResult, Driver
+from mailconf.engine.manual import automatic, pending_results
 from mailconf.engine.plan import TargetPlan
 from mailconf.engine.state import StateStore, lock_holder
 from mailconf.errors import StateError
@@ -39,7 +40,7 @@ def apply_target(plan: TargetPlan, driver: Driver, state: StateStore, report: Re
     if lock is None or lock.holder != lock_holder():
         raise StateError(f"target {plan.target!r}: a plan is applied only under the lock it was made under: plan with the lock taken")
     results: list[ChangeResult] = []
-    for phase in _phases(plan.changes):
+    for phase in _phases(automatic(plan)):
         state.intend(plan.target, [(c.address, plan.managed[c.address]) for c in phase if c.address in plan.managed])
         batches = [phase[i : i + BATCH_SIZE] for i in range(0, len(phase), BATCH_SIZE)]
         with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
@@ -52,6 +53,9 @@ def apply_target(plan: TargetPlan, driver: Driver, state: StateStore, report: Re
                     for result in batch_results:
                         report(result)
                     results.extend(batch_results)
+    for result in pending_results(plan):  # a person makes these: reported, never given to the driver
+        report(result)
+        results.append(result)
     _settle(plan, state, results)
     return results
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from mailconf.driver import Action, Change, Driver, FieldChange, Resource
 from mailconf.engine.desired import KIND_ORDER, spf_record
 from mailconf.engine.diff import CHANGED, SENSITIVE, compare, readable, secret_fingerprints
+from mailconf.engine.manual import ByHand, Pending, readable as readable_kinds
 from mailconf.engine.state import Managed, StateStore
 from mailconf.model import Target
 
@@ -55,13 +56,17 @@ class TargetPlan:
     recoveries: set[str] = field(default_factory=set)
     # pending entries of a killed run this plan took into account: settled by the apply
     pending: list[str] = field(default_factory=list)
+    # address -> the step of each change a person makes (`read` and `manual` kinds: engine/manual.py)
+    manual: dict[str, Pending] = field(default_factory=dict)
+    # kind -> desired fields the target has no place for, set in the manifest (dropped before the diff)
+    ignored: dict[str, list[str]] = field(default_factory=dict)
 
     def count(self, action: Action) -> int:
         return sum(1 for c in self.changes if c.action is action)
 
     def risky(self, action: Action) -> int:
-        """Changes of this action the thresholds count: recoveries finish an earlier apply."""
-        return sum(1 for c in self.changes if c.action is action and c.address not in self.recoveries)
+        """Changes of this action the thresholds count: recoveries finish an earlier apply, and a person reviews each manual step."""
+        return sum(1 for c in self.changes if c.action is action and c.address not in self.recoveries and c.address not in self.manual)
 
 
 @dataclass
@@ -111,7 +116,8 @@ def plan_target(
 ) -> TargetPlan:
     """Read the target and diff it against `desired` (already narrowed to `kinds`).
     `resolver` gives DNS access, only asked for when an SPF record is flattened."""
-    live = driver.read(kinds)
+    by_hand = ByHand(name, driver, state)
+    live = driver.read(readable_kinds(driver, kinds))
     gc.freeze()  # the live state lives to the end of the run: keep the collector from rescanning it
     live_by_address = {r.address: r for r in live}
     applied = state.managed(name)
@@ -125,6 +131,9 @@ def plan_target(
         current = live_by_address.pop(wanted.address, None)
         if wanted.kind == "spf":
             wanted = spf_record(wanted, current, resolver)
+        wanted = by_hand.narrow(wanted)
+        if by_hand.take(wanted):
+            continue
         write_only = driver.write_only.get(wanted.kind, frozenset())
         prints = secret_fingerprints(wanted.fields, write_only, state.fingerprint)
         before = applied.get(wanted.address)
@@ -157,10 +166,12 @@ def plan_target(
         else:
             changes.append(Change(Action.DELETE, current.kind, current.key, None, current))
     forget = sorted(a for a in applied if a not in declared and a not in live_by_address and a.partition("/")[0] in kinds)
+    changes += by_hand.changes(kinds)
     changes.sort(key=_order)
     plan = TargetPlan(
         name, target.driver, changes, unmanaged, blocked, len(live), live_fingerprint(live),
         managed=remember, forget=forget, recoveries=recoveries, pending=sorted(pending),
+        manual=by_hand.pending(changes), ignored=by_hand.ignored,
     )  # fmt: skip
     plan.needs_force = _thresholds(plan, target)
     return plan

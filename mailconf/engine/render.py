@@ -8,8 +8,11 @@ its reasons. The JSON shape (version 1) is also the saved plan file::
      "targets": [{"target": str, "driver": str, "live_count": int, "live_fingerprint": str,
                   "state_fingerprint": str (saved plans only),
                   "changes": [{"action": "create" | "update" | "delete", "address": str,
+                               "capability": "write" | "read" | "manual",
                                "fields": [{"path": str, "old": any, "new": any, "sensitive": bool}],
+                               "step": {"title": str, "instructions": [str], "verification": str} | null,
                                "rename_hint": str (optional: the address this may be a rename of/to)}],
+                  "ignored": {kind: [field]},
                   "protect": [{"address": str, "old": bool, "new": bool}],
                   "unmanaged": [str], "blocked": [str], "needs_force": [str]}],
      "blocked": [str],
@@ -17,6 +20,12 @@ its reasons. The JSON shape (version 1) is also the saved plan file::
 
 Deletes list the live fields they remove (`new` is null). Top-level "blocked" holds every
 reason the plan cannot be applied (protected resources, thresholds needing --force).
+
+A change of a `read` or `manual` kind carries the step a person follows (numbered
+instructions, and how it is verified); an update of a `manual` kind, whose live values are
+never read, shows its old values as "(not read)". "ignored" names, per kind, the fields the
+manifest sets that the target has no place for (dropped before the diff); every format says
+it once per target.
 """
 
 from __future__ import annotations
@@ -24,7 +33,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mailconf.driver import Action, Change, FieldChange
+from mailconf.driver import Action, Capability, Change, FieldChange, ManualStep
 from mailconf.engine.diff import SENSITIVE
 from mailconf.engine.plan import Plan, TargetPlan
 from mailconf.engine.review import Review, TargetReview, leaves
@@ -35,17 +44,22 @@ JSON_VERSION = 1
 _SYMBOL = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-"}
 _COLOUR = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.DELETE: "red"}
 LEGEND = "Legend: + create, ~ update, - delete, ! blocked, ? unmanaged (kept)"
+NOT_READ = "(not read)"
 
 
 def field_changes(change: Change) -> list[FieldChange]:
-    """What a reviewer sees for a change: every set field of a create or a delete, the differences of an update."""
-    resource = change.desired if change.action is Action.CREATE else change.live
-    if change.action is Action.UPDATE or resource is None:
+    """What a reviewer sees for a change: every set field of a create or a delete, the differences of an
+    update (of a `manual` kind, whose live side is unknown: every desired value)."""
+    if change.action is Action.UPDATE and change.live is not None:
+        return list(change.fields)
+    resource = change.live if change.action is Action.DELETE else change.desired
+    if resource is None:
         return list(change.fields)
     shown = [(path, SENSITIVE if isinstance(v, Secret) else v, isinstance(v, Secret)) for path, v in leaves(resource.fields) if v is not None and v != {} and v != []]
-    if change.action is Action.CREATE:
-        return [FieldChange(path, None, value, sensitive=secret) for path, value, secret in shown]
-    return [FieldChange(path, value, None, sensitive=secret) for path, value, secret in shown]
+    if change.action is Action.DELETE:
+        return [FieldChange(path, value, None, sensitive=secret) for path, value, secret in shown]
+    unread = change.action is Action.UPDATE  # of a manual kind: every desired value, the live ones were never read
+    return [FieldChange(path, NOT_READ if unread else None, value, sensitive=secret) for path, value, secret in shown]
 
 
 def _protect_field(address: str, review: TargetReview) -> list[FieldChange]:
@@ -54,7 +68,7 @@ def _protect_field(address: str, review: TargetReview) -> list[FieldChange]:
 
 
 def _show(value: Any) -> str:
-    if value in (SENSITIVE, "(changed)"):
+    if value in (SENSITIVE, "(changed)", NOT_READ):
         return str(value)
     return json.dumps(value, ensure_ascii=False, default=str)
 
@@ -74,6 +88,29 @@ def _rename_note(change: Change, review: TargetReview) -> str:
     if change.action is Action.CREATE:
         return f"  (may be a rename of {other}: a new key deletes the old resource and creates this one)"
     return f"  (may be renamed to {other})"
+
+
+def step_lines(step: ManualStep, indent: str, verify: str = "Verify: ") -> list[str]:
+    """A manual step as text: its numbered instructions, then how it is verified (markdown makes that
+    line a bullet, so it does not run on into the last instruction)."""
+    return [f"{indent}{number}. {line}" for number, line in enumerate(step.instructions, 1)] + [f"{indent}{verify}{step.verification}"]
+
+
+def ignored_line(t: TargetPlan) -> str:
+    """What the target has no place for, said once: "checklist keeps no salutation (account)"."""
+    return f"{t.driver} keeps no " + "; ".join(f"{', '.join(names)} ({kind})" for kind, names in sorted(t.ignored.items()))
+
+
+def _manual_note(t: TargetPlan) -> str:
+    """How many changes are steps for a person, and how each kind of step is settled."""
+    confirm = sum(1 for p in t.manual.values() if p.capability is Capability.MANUAL)
+    read = len(t.manual) - confirm
+    parts = []
+    if confirm:
+        parts.append(f"{confirm} to carry out by hand, then `mailconf confirm {t.target}`")
+    if read:
+        parts.append(f"{read} to carry out by hand (the next plan reads {t.target} to check)")
+    return "; ".join(parts)
 
 
 def _summary(plan: Plan) -> dict[str, int]:
@@ -120,9 +157,16 @@ def text(review: Review, paint: Painter) -> str:
         lines += [paint(LEGEND, "dim"), ""]
     for t in plan.targets:
         lines.append(paint(f"Target {t.target} ({t.driver}): {_target_line(t)}", "bold"))
+        if t.ignored:
+            lines.append(paint(f"  {ignored_line(t)}", "dim"))
         for action, address, note, fields in _entries(t, review.targets[t.target]):
             lines.append(paint(f"  {_SYMBOL[action]} {address}", _COLOUR[action]) + note)
             lines += [f"      {_field_line(action, f)}" for f in fields]
+            if (pending := t.manual.get(address)) is not None:
+                lines.append(f"      Step for a person: {pending.step.title}")
+                lines += step_lines(pending.step, "        ")
+        if t.manual:
+            lines.append(f"  Steps for a person: {_manual_note(t)}.")
         for resource in t.unmanaged:
             lines.append(paint(f"  ? {resource.address} (not in the manifest: kept; `prune: true` on the target deletes it)", "dim"))
         if review.force:
@@ -151,6 +195,10 @@ def markdown(review: Review) -> str:
     if review.blockers:
         lines += ["", "**Blocked:** this plan cannot be applied as it is:", ""] + [f"- :no_entry: {reason}" for reason in review.blockers]
     for t in plan.targets:
+        if t.ignored:
+            lines += ["", f"{t.target}: {ignored_line(t)}"]
+    lines += _checklist(plan)
+    for t in plan.targets:
         entries = _entries(t, review.targets[t.target])
         if not entries:
             continue
@@ -163,11 +211,32 @@ def markdown(review: Review) -> str:
     return "\n".join(lines)
 
 
-def _change(change: Change, review: TargetReview) -> dict[str, Any]:
+def _checklist(plan: Plan) -> list[str]:
+    """The manual steps as a checklist a person ticks in the pull request (never folded away)."""
+    lines = []
+    for t in plan.targets:
+        if not t.manual:
+            continue
+        lines += ["", f"**Steps for a person on {t.target}** ({_manual_note(t)}):", ""]
+        for change in t.changes:
+            if (pending := t.manual.get(change.address)) is not None:
+                lines.append(f"- [ ] `{change.address}`: {pending.step.title}")
+                lines += step_lines(pending.step, "    ", verify="- Verify: ")
+    return lines
+
+
+def _step(step: ManualStep) -> dict[str, Any]:
+    return {"title": step.title, "instructions": list(step.instructions), "verification": step.verification}
+
+
+def _change(change: Change, t: TargetPlan, review: TargetReview) -> dict[str, Any]:
+    pending = t.manual.get(change.address)
     entry: dict[str, Any] = {
         "action": change.action.value,
         "address": change.address,
+        "capability": (pending.capability if pending else Capability.WRITE).value,
         "fields": [{"path": f.path, "old": f.old, "new": f.new, "sensitive": f.sensitive} for f in field_changes(change)],
+        "step": _step(pending.step) if pending else None,
     }
     if change.address in review.renames:
         entry["rename_hint"] = review.renames[change.address]
@@ -179,7 +248,8 @@ def _target(t: TargetPlan, review: TargetReview) -> dict[str, Any]:
     if review.state_fingerprint is not None:
         entry["state_fingerprint"] = review.state_fingerprint
     return entry | {
-        "changes": [_change(c, review) for c in t.changes],
+        "changes": [_change(c, t, review) for c in t.changes],
+        "ignored": t.ignored,
         "protect": [{"address": a, "old": not new, "new": new} for a, new in sorted(review.protect.items())],
         "unmanaged": [r.address for r in t.unmanaged],
         "blocked": t.blocked,

@@ -45,6 +45,16 @@ class Managed:
 
 
 @dataclass(frozen=True)
+class Confirmation:
+    """A person's word that they carried out the manual step of a resource: the fingerprint of the
+    desired values they entered (secrets by HMAC), who said so and when (epoch seconds)."""
+
+    fingerprint: str
+    who: str
+    at: float
+
+
+@dataclass(frozen=True)
 class Lock:
     holder: str
     since: float
@@ -60,13 +70,18 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def lock_holder() -> str:
-    """Who holds a lock, in words a teammate can act on."""
+def person() -> str:
+    """`user@host`: who runs mailconf here, in words a teammate can act on."""
     try:
         user = getpass.getuser()
     except (KeyError, OSError):
         user = str(os.getuid())
-    return f"{user}@{socket.gethostname()} pid {os.getpid()}"
+    return f"{user}@{socket.gethostname()}"
+
+
+def lock_holder() -> str:
+    """Who holds a lock: this process."""
+    return f"{person()} pid {os.getpid()}"
 
 
 class StateStore(ABC):
@@ -93,6 +108,15 @@ class StateStore(ABC):
         """Remember applied resources, forget removed ones and drop the pending entries of `settled`, atomically."""
 
     @abstractmethod
+    def confirmations(self, target: str) -> dict[str, Confirmation]:
+        """Address -> the last confirmed manual step of a resource of a `manual` kind."""
+
+    @abstractmethod
+    def confirm(self, target: str, done: Iterable[tuple[str, str | None]], who: str) -> None:
+        """Record (address, fingerprint) steps as carried out by `who` now; a None fingerprint
+        (a removal a person made) forgets the address. Atomically."""
+
+    @abstractmethod
     def acquire(self, target: str, holder: str) -> None:
         """Take the target's lock or raise StateError naming who holds it since when."""
 
@@ -108,7 +132,8 @@ class StateStore(ABC):
         """Release the store's connection."""
 
 
-SCHEMA_VERSION = 2  # 1: mailconf 0.1 (no version row, no pending table); upgraded on open
+# 1: mailconf 0.1 (no version row, no pending table); 2: no confirmations table. Upgraded on open.
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);
@@ -120,6 +145,9 @@ CREATE TABLE IF NOT EXISTS fingerprints (
     PRIMARY KEY (target, address, field));
 CREATE TABLE IF NOT EXISTS pending (
     target TEXT NOT NULL, address TEXT NOT NULL, protect INTEGER NOT NULL, fingerprints TEXT NOT NULL,
+    PRIMARY KEY (target, address));
+CREATE TABLE IF NOT EXISTS confirmations (
+    target TEXT NOT NULL, address TEXT NOT NULL, fingerprint TEXT NOT NULL, who TEXT NOT NULL, at REAL NOT NULL,
     PRIMARY KEY (target, address));
 CREATE TABLE IF NOT EXISTS locks (
     target TEXT PRIMARY KEY, holder TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL, since REAL NOT NULL);
@@ -285,6 +313,20 @@ class SqliteStateStore(StateStore):
                 db.execute("DELETE FROM managed WHERE target = ? AND address = ?", (target, address))
                 db.execute("DELETE FROM fingerprints WHERE target = ? AND address = ?", (target, address))
             db.executemany("DELETE FROM pending WHERE target = ? AND address = ?", [(target, a) for a in settled])
+
+    def confirmations(self, target: str) -> dict[str, Confirmation]:
+        with self._guard() as db:
+            rows = db.execute("SELECT address, fingerprint, who, at FROM confirmations WHERE target = ?", (target,)).fetchall()
+        return {address: Confirmation(fingerprint, who, at) for address, fingerprint, who, at in rows}
+
+    def confirm(self, target: str, done: Iterable[tuple[str, str | None]], who: str) -> None:
+        now = time.time()
+        with self._transaction() as db:
+            for address, fingerprint in done:
+                if fingerprint is None:
+                    db.execute("DELETE FROM confirmations WHERE target = ? AND address = ?", (target, address))
+                else:
+                    db.execute("INSERT OR REPLACE INTO confirmations VALUES (?, ?, ?, ?, ?)", (target, address, fingerprint, who, now))
 
     def acquire(self, target: str, holder: str) -> None:
         with self._transaction() as db:

@@ -13,10 +13,11 @@ import yaml
 from tests.engine.conftest import SECRET, manifest
 
 
-def _apply_on_a_terminal(root: Path, keys: bytes) -> tuple[int, str]:
+def on_a_terminal(argv: list[str], keys: bytes, **env: str) -> tuple[int, str]:
+    """Run `mailconf ARGV` on a pseudo-terminal, type `keys` at its prompt; (exit code, everything it showed)."""
     controller, terminal = pty.openpty()
-    env = {**os.environ, "MC_TEST_PASSWORD": SECRET, "NO_COLOR": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "mailconf", "apply", str(root)], stdin=terminal, stdout=terminal, stderr=terminal, env=env)
+    env = {**os.environ, "MC_TEST_PASSWORD": SECRET, "NO_COLOR": "1", **env}
+    proc = subprocess.Popen([sys.executable, "-m", "mailconf", *argv], stdin=terminal, stdout=terminal, stderr=terminal, env=env)
     os.close(terminal)
     output = b""
     while b"Only 'yes' will be accepted" not in output:
@@ -30,6 +31,10 @@ def _apply_on_a_terminal(root: Path, keys: bytes) -> tuple[int, str]:
         pass
     os.close(controller)
     return code, output.decode()
+
+
+def _apply_on_a_terminal(root: Path, keys: bytes) -> tuple[int, str]:
+    return on_a_terminal(["apply", str(root)], keys)
 
 
 def test_anything_but_yes_cancels(tmp_path: Path) -> None:

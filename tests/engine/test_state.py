@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from mailconf.engine.state import SCHEMA_VERSION
 from tests.engine.conftest import SECRET, Workspace, manifest
 
 STATE = Path(".mailconf") / "state.db"
@@ -104,7 +105,7 @@ def test_a_state_from_mailconf_0_1_is_upgraded_in_place(ws: Workspace) -> None:
         db.execute("DROP TABLE pending")
     assert ws.cli("plan", "--detailed-exitcode")[0] == 0
     with sqlite3.connect(ws.root / STATE) as db:
-        assert db.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone() == (2,)
+        assert db.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone() == (SCHEMA_VERSION,)
 
 
 def test_a_state_from_a_newer_mailconf_is_refused(applied: Workspace) -> None:
