@@ -62,11 +62,12 @@ class DriverConformance:
             for path in sorted(desired.keys() | read.keys()):
                 if desired.get(path) != read.get(path):
                     wrong.append(f"{address} {path}: applied {desired.get(path)!r}, read back {read.get(path)!r}")
-            wrong += [
-                f"{address} {name}: write-only, but read back a value"
-                for name in sorted(write_only)
-                if live[address].fields.get(name) is not None
-            ]
+            stored = {f["path"] for f in entry["fields"] if f["path"] in write_only}
+            for name in sorted(write_only):
+                if live[address].fields.get(name) is not None:
+                    wrong.append(f"{address} {name}: write-only, but read back a value")
+                elif name in stored and name in live[address].fields:
+                    wrong.append(f"{address} {name}: applied, but read says nothing is stored (None)")
         assert not wrong, "\n".join(wrong)
         run = workspace.plan("--detailed-exitcode")
         assert run.code == 0, f"the plan right after apply is not empty:\n{run}"

@@ -36,6 +36,12 @@ class Leaky(SqliteDriver):
         return [dataclasses.replace(r, fields={**r.fields, "password": "stored"}) if r.kind == "account" else r for r in super().read(kinds)]
 
 
+class Denying(SqliteDriver):
+    """Says no password is stored when one is."""
+    def read(self, kinds):
+        return [dataclasses.replace(r, fields={**r.fields, "password": None}) if r.kind == "account" else r for r in super().read(kinds)]
+
+
 class Raising(SqliteDriver):
     """Raises for a failed change instead of reporting it."""
     def apply(self, changes):
@@ -66,6 +72,7 @@ class Clinging(SqliteDriver):
 CASES = [
     ("Forgetful", "test_create_reads_back_and_plans_nothing_more", "signature: applied"),
     ("Leaky", "test_create_reads_back_and_plans_nothing_more", "password: write-only, but read back a value"),
+    ("Denying", "test_create_reads_back_and_plans_nothing_more", "password: applied, but read says nothing is stored"),
     ("Raising", "test_failed_change_is_reported_and_the_others_made", "DriverError"),
     ("Deaf", "test_one_field_update_shows_that_field_and_applies", "the plan right after the update is not empty"),
     ("Clinging", "test_removing_from_manifest_deletes", "the plan right after the deletes is not empty"),
