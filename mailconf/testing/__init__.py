@@ -30,13 +30,14 @@ it must look at what `read` and `apply` return. Requires pytest.
 
 For each `write` kind it checks:
 - create and read back: every field apply created reads back equal (the fields the plan JSON lists
-  for the create); a write-only field (`Driver.write_only`) never reads back a value;
+  for the create); a write-only field (`Driver.write_only`) never reads back a value, nor None
+  ("nothing stored") once one was applied;
 - the plan right after apply is empty (`plan --detailed-exitcode` exits 0);
 - `Sample.update` plans exactly one update showing exactly one field, applies, and reads back;
 - removing the sample from the manifest plans exactly its deletes, applies them, and plans nothing after;
 - a failed change is reported alone: given an update of a resource deleted since it was read
-  (a conflicting live edit) followed by a create, `apply` returns one result per change, in order,
-  failed (with a message) then ok, and does not raise;
+  (a conflicting live edit), then the create of `Sample.refused` if given, then a create, `apply`
+  returns one result per change, in order, failed (with a message) ones then ok, and does not raise;
 - two reads of an unchanged target return the same resources, and two plans the same
   `live_fingerprint`.
 
