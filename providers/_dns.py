@@ -16,7 +16,8 @@ Decisions (RFC 7208):
 - On write, text is split into character-strings of at most 255 octets (RFC 1035 section 3.3.14,
   RFC 7208 section 3.3), in UTF-8 (SPF is ASCII, but nothing is lost if it is not).
 - `_spfN.<domain>` names (N = 1, 2, ...) are chained records, never domains of their own. One
-  whose domain has no SPF record is an orphan: not read, left alone.
+  whose domain has no SPF record is an orphan: not read, left alone. A change whose names are
+  not valid DNS names (over 255 octets with the `_spfN.` label) fails before anything is sent.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated
 
+import dns.exception
+import dns.name
 import dns.rdataclass
 import dns.rdatatype
 import dns.rdtypes.ANY.TXT
@@ -171,6 +174,7 @@ def _wanted_records(change: Change) -> dict[str, str]:
     fields = change.desired.fields
     wanted = {change.key: fields["record"], **fields.get("chained", {})}
     for name, text in wanted.items():
+        _check_name(name)
         if name != change.key:
             match = _CHAINED.fullmatch(name)
             if match is None or match["domain"] != change.key:
@@ -178,6 +182,15 @@ def _wanted_records(change: Change) -> dict[str, str]:
         if not is_spf(split_txt(text)):
             raise DriverError(f"the record for {name} must start with 'v=spf1 ': {text[:40]!r}")
     return wanted
+
+
+def _check_name(name: str) -> None:
+    """A name DNS can carry: the manifest bounds a domain, but `_spfN.` added to a long one may
+    exceed 255 octets, which a server cannot hold and dnspython will not even encode."""
+    try:
+        dns.name.from_text(name)
+    except dns.exception.DNSException as exc:
+        raise DriverError(f"cannot publish a record at {name}: not a valid DNS name ({exc})") from None
 
 
 def _edit(name: str, old: TxtRrset | None, spf_text: str | None, ttl: int) -> TxtEdit:
