@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from mailconf.spf.cli import _seconds  # the same "positive number of seconds" as the spf commands
+
 DEFAULT_TIMEOUT = 5.0
 
 
@@ -26,16 +28,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     parser.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS", help=f"limit per DNS query and per HTTP request (default {DEFAULT_TIMEOUT:g})")
     parser.set_defaults(handler=run)
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not 0 < value <= 300:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds between 0 and 300")
-    return value
 
 
 def run(args: argparse.Namespace) -> int:

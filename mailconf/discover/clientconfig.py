@@ -72,13 +72,13 @@ def parse(body: bytes, domain: str) -> list[Server]:
     return servers
 
 
-def render(domain: str, servers: Sequence[Server], display_name: str | None = None) -> str:
+def render(domain: str, servers: Sequence[Server]) -> str:
     """`config-v1.1.xml` for `domain` offering `servers` (incoming before outgoing, each in the given order)."""
     root = ET.Element("clientConfig", version="1.1")
     provider = ET.SubElement(root, "emailProvider", id=domain)
     ET.SubElement(provider, "domain").text = domain
-    ET.SubElement(provider, "displayName").text = display_name or domain
-    ET.SubElement(provider, "displayShortName").text = display_name or domain
+    ET.SubElement(provider, "displayName").text = domain
+    ET.SubElement(provider, "displayShortName").text = domain
     ordered = [s for s in servers if s.protocol != "smtp"] + [s for s in servers if s.protocol == "smtp"]
     for server in ordered:
         tag = "outgoingServer" if server.protocol == "smtp" else "incomingServer"
@@ -112,17 +112,15 @@ def _tree(body: bytes) -> ET.Element:
     parser.CharacterDataHandler = builder.data
     try:
         parser.Parse(body, True)
-        return builder.close()
     except xml.parsers.expat.ExpatError as exc:
         raise ClientConfigError(f"not well-formed XML: {xml.parsers.expat.ErrorString(exc.code)} at line {exc.lineno}") from None
-    except AssertionError:  # TreeBuilder: nothing, or unbalanced elements
-        raise ClientConfigError("not well-formed XML: no complete root element") from None
+    return builder.close()  # expat saw one complete root element, so the builder holds it
 
 
 def _server(element: ET.Element, protocol: str, domain: str) -> Server:
     where = f"<{element.tag} type={protocol!r}>"
     host = _text(element, "hostname", where).replace("%EMAILDOMAIN%", domain)
-    if not _HOST.fullmatch(host) or host != host.strip():
+    if not _HOST.fullmatch(host):
         raise ClientConfigError(f"{where}: {host!r} is not a host name")
     port_text = _text(element, "port", where)
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:

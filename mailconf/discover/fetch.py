@@ -30,7 +30,7 @@ def check_url(url: str, option: str) -> str:
     """`url` if it is https:// or http:// to loopback; UsageError otherwise."""
     parts = urllib.parse.urlsplit(url)
     scheme = parts.scheme.lower()
-    if scheme == "https" and parts.hostname or scheme == "http" and is_loopback(parts.hostname or ""):
+    if (scheme == "https" and parts.hostname) or (scheme == "http" and is_loopback(parts.hostname or "")):
         return url
     raise UsageError(f"{option} {url!r}: use an https:// URL (plain http:// only to a loopback address)")
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
 import pytest
 
+from badhttp import Answer, bad_server
 from mailconf.cli import main
 from mailconf.discover.clientconfig import ADDRESS, LOCAL_PART, Server, parse
 
@@ -88,3 +90,34 @@ def test_an_invalid_manifest_is_reported_and_nothing_written(tmp_path: Path, cap
     assert main(["autoconfig", "acme.example", str(manifest), "-o", str(out)]) == 1
     assert not out.exists()
     assert "error" in capsys.readouterr().err
+
+
+def test_what_autoconfig_publishes_discover_reads_back_as_the_same_account(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], nameserver: str
+) -> None:
+    """The whole loop: manifest -> config-v1.1.xml served over HTTP -> discover's account block."""
+    manifest = write(tmp_path, """\
+        version: 1
+        primary_sender: shop
+        accounts:
+          shop:
+            address: shop@nothing.disc.test
+            username: shop
+            password: ${env:C}
+            outgoing: {host: smtp.nothing.disc.test, port: 587}
+            incoming: {protocol: pop3, host: pop.nothing.disc.test, security: tls}
+        """)
+    assert main(["autoconfig", "nothing.disc.test", str(manifest)]) == 0
+    document = capsys.readouterr().out.encode()
+    with bad_server(Answer(200, document)) as own, bad_server(Answer(404)) as isp:
+        code = main([
+            "discover", "nothing.disc.test", "--nameserver", nameserver, "--format", "json",
+            "--autoconfig-url", own.url + "/mail/config-v1.1.xml", "--ispdb", isp.url,
+        ])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0 and data["account_from"] == "autoconfig"
+    assert data["account"]["mailbox"] == {
+        "address": "mailbox@nothing.disc.test", "password": "${env:MAILBOX_PASSWORD}", "username": "mailbox",
+        "outgoing": {"host": "smtp.nothing.disc.test", "port": 587, "security": "starttls"},
+        "incoming": {"protocol": "pop3", "host": "pop.nothing.disc.test", "port": 995, "security": "tls"},
+    }
