@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import urllib.parse
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from mailconf.discover.clientconfig import ClientConfigError, Server, parse
 from mailconf.errors import MailconfError, UsageError
@@ -45,18 +46,30 @@ def ispdb_url(domain: str, base: str = ISPDB_URL) -> str:
 
 def first_document(urls: Sequence[str], domain: str, timeout: float) -> tuple[str, list[Server]] | None:
     """The first of `urls` that serves a usable document, with its servers; None when every one
-    answered "not here" (404/410). Any other failure of every URL raises, naming each."""
+    answered "not here" (404/410). Any other failure of every URL raises, naming each.
+
+    All are asked at once (as Thunderbird does), so the look-up ends within one timeout."""
+    with ThreadPoolExecutor(max_workers=len(urls), thread_name_prefix="mailconf-autoconfig") as pool:
+        outcomes = list(pool.map(lambda url: _outcome(url, domain, timeout), urls))
     problems = []
-    for url in urls:
-        try:
-            return url, fetch_document(url, domain, timeout)
-        except _Absent:
-            continue
-        except MailconfError as exc:
-            problems.append(str(exc))
+    for url, outcome in zip(urls, outcomes):
+        if isinstance(outcome, list):
+            return url, outcome
+        if outcome is not None:
+            problems.append(str(outcome))
     if problems:
         raise MailconfError("; ".join(problems))
     return None
+
+
+def _outcome(url: str, domain: str, timeout: float) -> list[Server] | MailconfError | None:
+    """The document's servers, the error, or None when the server says there is none."""
+    try:
+        return fetch_document(url, domain, timeout)
+    except _Absent:
+        return None
+    except MailconfError as exc:
+        return exc
 
 
 def fetch_document(url: str, domain: str, timeout: float) -> list[Server]:

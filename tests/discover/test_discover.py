@@ -137,15 +137,25 @@ def test_nothing_found_exits_1(capsys: pytest.CaptureFixture[str], nameserver: s
     assert data["account"] is None
 
 
-def test_the_second_autoconfig_place_is_tried_when_the_first_has_none(capsys: pytest.CaptureFixture[str], nameserver: str) -> None:
-    with bad_server(NOT_FOUND, xml("full.disc.test", OWN)) as own, bad_server(NOT_FOUND) as isp:
+def test_the_second_autoconfig_place_serves_when_the_first_has_none(capsys: pytest.CaptureFixture[str], nameserver: str) -> None:
+    with bad_server(NOT_FOUND) as first, bad_server(xml("full.disc.test", OWN)) as second, bad_server(NOT_FOUND) as isp:
         code = main([
             "discover", "full.disc.test", "--nameserver", nameserver, "--format", "json", "--ispdb", isp.url,
-            "--autoconfig-url", own.url + "/first/{domain}", "--autoconfig-url", own.url + "/second/{domain}",
+            "--autoconfig-url", first.url + "/{domain}", "--autoconfig-url", second.url + "/{domain}",
         ])
     data = json.loads(capsys.readouterr().out)
-    assert code == 0 and [r.path for r in own.requests] == ["/first/full.disc.test", "/second/full.disc.test"]
-    assert data["sources"]["autoconfig"]["url"].endswith("/second/full.disc.test")
+    assert code == 0 and data["sources"]["autoconfig"]["url"] == second.url + "/full.disc.test"
+    assert data["sources"]["autoconfig"]["servers"] == [s.to_dict() for s in OWN]
+
+
+def test_the_first_autoconfig_place_wins_when_both_serve(capsys: pytest.CaptureFixture[str], nameserver: str) -> None:
+    with bad_server(xml("full.disc.test", OWN)) as first, bad_server(xml("full.disc.test", ISPDB)) as second, bad_server(NOT_FOUND) as isp:
+        code = main([
+            "discover", "full.disc.test", "--nameserver", nameserver, "--format", "json", "--ispdb", isp.url,
+            "--autoconfig-url", first.url + "/{domain}", "--autoconfig-url", second.url + "/{domain}",
+        ])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0 and data["sources"]["autoconfig"]["url"] == first.url + "/full.disc.test"
 
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?><!DOCTYPE clientConfig [<!ENTITY a "aaaaaaaaaa">
