@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from mailconf.discover.clientconfig import ClientConfigError, Server, parse
 from mailconf.errors import MailconfError, UsageError
-from mailconf.http import HttpClient, is_loopback
+from mailconf.http import HttpClient, HttpError, is_loopback
 
 #: Where Thunderbird looks on the domain itself; `{domain}` is replaced.
 AUTOCONFIG_URLS = (
@@ -73,8 +73,6 @@ def _outcome(url: str, domain: str, timeout: float) -> list[Server] | MailconfEr
 
 
 def fetch_document(url: str, domain: str, timeout: float) -> list[Server]:
-    from mailconf.http import HttpError
-
     client = HttpClient(url, timeout=timeout, deadline=timeout, max_attempts=1, max_body=MAX_DOCUMENT)
     try:
         body = client.request("GET", "").body
