@@ -39,6 +39,8 @@ class Preset:
     imap: Endpoint | None
     pop3: Endpoint | None
     spf_include: str | None
+    #: Domains whose hosts receive the service's mail: a domain whose MX is under one uses the service.
+    mx: tuple[str, ...] = ()
 
 
 def presets() -> Mapping[str, Preset]:
@@ -50,6 +52,12 @@ def preset_for_smtp_host(host: str) -> Preset | None:
     """The preset whose SMTP server is `host` (an account that writes the host out still uses the service)."""
     host = host.strip().lower().rstrip(".")
     return next((p for p in _load().values() if p.smtp and p.smtp.host == host), None)
+
+
+def presets_for_mx(host: str) -> list[Preset]:
+    """The presets whose mail servers receive at `host` (an MX target): `alt1.aspmx.l.google.com` is gmail."""
+    host = host.strip().lower().rstrip(".")
+    return [p for p in _load().values() if any(host == d or host.endswith("." + d) for d in p.mx)]
 
 
 def get_preset(name: str) -> Preset:
@@ -82,7 +90,7 @@ def _load() -> Mapping[str, Preset]:
 def _preset(name: str, entry: Any) -> Preset:
     if not isinstance(entry, dict):
         raise ValueError(f"presets.yaml: {name}: entry must be a mapping")
-    unknown = set(entry) - {"title", "docs", "spf_include", *_PROTOCOLS}
+    unknown = set(entry) - {"title", "docs", "spf_include", "mx", *_PROTOCOLS}
     if unknown:
         raise ValueError(f"presets.yaml: {name}: unknown keys {sorted(unknown)}")
     title = entry.get("title")
@@ -94,8 +102,11 @@ def _preset(name: str, entry: Any) -> Preset:
         raise ValueError(f"presets.yaml: {name}: 'docs' must be a list of URLs")
     if spf is not None and not isinstance(spf, str):
         raise ValueError(f"presets.yaml: {name}: 'spf_include' must be a string or null")
+    mx = entry.get("mx", [])
+    if not isinstance(mx, list) or not all(isinstance(d, str) and d for d in mx):
+        raise ValueError(f"presets.yaml: {name}: 'mx' must be a list of domain names")
     endpoints = {proto: _endpoint(name, proto, entry.get(proto)) for proto in _PROTOCOLS}
-    return Preset(name=name, title=title, docs=tuple(docs), spf_include=spf, **endpoints)
+    return Preset(name=name, title=title, docs=tuple(docs), spf_include=spf, mx=tuple(d.lower() for d in mx), **endpoints)
 
 
 def _endpoint(name: str, proto: str, raw: Any) -> Endpoint | None:

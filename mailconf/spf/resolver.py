@@ -28,7 +28,8 @@ class Answer:
     """The records of one query, normalised per type.
 
     A/AAAA: address texts; MX, PTR: lower-case host names without the final dot (a null MX
-    has none); TXT: one tuple of raw character-strings per record.
+    has none); TXT: one tuple of raw character-strings per record; SRV: (priority, weight,
+    port, target host) per record, the target "" for RFC 2782's "." (service not offered).
     """
 
     records: tuple
@@ -150,6 +151,8 @@ def _normalise(rdtype: str, rdata: object) -> object:
         return _host(rdata.exchange)  # type: ignore[attr-defined]
     if rdtype == "PTR":
         return _host(rdata.target)  # type: ignore[attr-defined]
+    if rdtype == "SRV":
+        return (rdata.priority, rdata.weight, rdata.port, _host(rdata.target))  # type: ignore[attr-defined]
     return rdata.address  # type: ignore[attr-defined]
 
 

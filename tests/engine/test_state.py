@@ -9,6 +9,7 @@ import os
 import sqlite3
 import stat
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -23,21 +24,33 @@ def _truncate(path: Path) -> None:
     path.write_bytes(b"")
 
 
+@contextmanager
+def _editing(path: Path) -> Iterator[sqlite3.Connection]:
+    """A committed edit whose connection is closed at once: an open one would checkpoint its WAL
+    into the file whenever the garbage collector gets to it, changing the bytes a test compares."""
+    db = sqlite3.connect(path)
+    try:
+        with db:
+            yield db
+    finally:
+        db.close()
+
+
 def _empty_rows(path: Path) -> None:
-    with sqlite3.connect(path) as db:
+    with _editing(path) as db:
         for table in ("meta", "managed", "fingerprints", "locks"):
             db.execute(f"DELETE FROM {table}")
 
 
 def _drop_tables(path: Path) -> None:
-    with sqlite3.connect(path) as db:
+    with _editing(path) as db:
         for table in ("meta", "managed", "fingerprints", "pending", "locks"):
             db.execute(f"DROP TABLE {table}")
 
 
 def _other_database(path: Path) -> None:
     path.unlink()
-    with sqlite3.connect(path) as db:
+    with _editing(path) as db:
         db.execute("CREATE TABLE notes (text TEXT)")
 
 
