@@ -23,7 +23,7 @@ ROOT = Path(mailconf.__file__).parent
 README = ROOT.parent / "README.md"
 
 # call name -> position of the code argument
-CODE_ARGUMENT = {"Diagnostic": 0, "diagnostic": 0, "source_diag": 1, "YamlProblem": 0, "Finding": 0}
+CODE_ARGUMENT = {"Diagnostic": 0, "diagnostic": 0, "source_diag": 1, "YamlProblem": 0, "Finding": 0, "CheckFailure": 0}
 # SPF analysis: `self.error(code, message, domain)` / `self.warning(...)`
 FINDING_METHODS = {"error", "warning"}
 # where a non-literal code comes from: each of these is itself collected here
