@@ -67,8 +67,9 @@ class ImapClient:
         names = [line.decode("utf-8", "replace").rsplit(' "', 1)[-1].rstrip('"') if isinstance(line, bytes) else str(line) for line in listing or []]
         raise CheckFailure("check-folder-missing", f"the folder {name!r} does not exist on the server (there are: {', '.join(sorted(names)) or 'none'}): fix folder:")
 
-    def find(self, message_id: str) -> str | None:
-        """The UID of the mail with this Message-ID in INBOX, if it has arrived."""
+    def find(self, message_id: str, known: set[bytes]) -> str | None:
+        """The UID of the mail with this Message-ID in INBOX, if it has arrived (the server searches:
+        `known`, which POP3 needs, is not)."""
         self._imap.select("INBOX")
         _, data = self._imap.uid("SEARCH", "HEADER", "Message-ID", quoted(message_id))
         uids = (data[0] or b"").split()

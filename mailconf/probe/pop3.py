@@ -57,14 +57,22 @@ class Pop3Client:
         except poplib.error_proto as exc:
             raise LoginRejected(str(exc).removeprefix("b'").removesuffix("'")) from None
 
-    def find(self, message_id: str) -> int | None:
-        """The number of the mail with this Message-ID, if it has arrived (headers only are fetched)."""
-        count, _ = self._pop.stat()
+    def find(self, message_id: str, known: set[bytes]) -> int | None:
+        """The number of the mail with this Message-ID, if it has arrived. Only headers are fetched,
+        and only of mails not in `known` (the UIDs looked at before, which this adds to)."""
         wanted = f"message-id: {message_id}".lower().encode()
-        for number in range(count, 0, -1):  # the newest last: search from the end
-            _, lines, _ = self._pop.top(number, 0)
+        _, listing, _ = self._pop.uidl()
+        for entry in reversed(listing):  # the newest last: search from the end
+            number, uid = entry.split(b" ", 1)
+            if uid in known:
+                continue
+            try:
+                _, lines, _ = self._pop.top(int(number), 0)
+            except poplib.error_proto:  # expunged meanwhile by another client of the mailbox
+                continue
             if any(line.lower().strip() == wanted for line in lines):
-                return number
+                return int(number)
+            known.add(uid)
         return None
 
     def delete(self, number: int) -> None:
