@@ -180,12 +180,15 @@ def test_a_wrong_password_is_rejected_on_every_protocol(mail_servers: MailServer
     manifest.add("smtp", wrong, outgoing=smtp(mail_servers, "starttls"))
     manifest.add("imap", wrong, incoming=imap(mail_servers, "tls"))
     manifest.add("pop3", wrong, incoming=pop3(mail_servers, "tls"))
-    code, document, _ = manifest.run(ca=mail_servers.cafile)
+    code, document, text = manifest.run(ca=mail_servers.cafile, text=True)
     assert code == 1
     for name in ("smtp", "imap", "pop3"):
         _, phase, diagnosis, message = only_failure(document, name)
         assert (phase, diagnosis) == ("auth", "check-auth-rejected")
         assert "check the password of ${env:CHECK_" in message and wrong not in message
+    assert len(re.findall(r"^    auth +FAIL .*check the password of .*\[check-auth-rejected\]$", text, re.MULTILINE)) == 3
+    assert re.search(r"^pop3 <alice@example\.test>: FAILED", text, re.MULTILINE)
+    assert text.endswith("3 account(s) checked: 0 ok, 3 failed.\n")
 
 
 def test_a_username_other_than_the_address_is_named(mail_servers: MailServers, manifest: Manifest) -> None:
@@ -332,6 +335,9 @@ def test_an_unknown_account_or_an_invalid_manifest_is_a_usage_error(manifest: Ma
     manifest.run(ca=None)  # writes the manifest
     assert main(["check", str(tmp_path / "mail.yaml"), "--account", "ghost"]) == 1
     assert "no account named ghost (the manifest has: real" in capsys.readouterr().err
+    for bad in (["--concurrency", "0"], ["--timeout", "0"], ["--ca-file", str(tmp_path / "missing.pem")]):
+        assert main(["check", str(tmp_path / "mail.yaml"), *bad]) == 1
+        assert "mailconf: error: " in capsys.readouterr().err
     (tmp_path / "mail.yaml").write_text("version: 1\naccounts: {a: {address: nope}}\n", encoding="utf-8")
     assert main(["check", str(tmp_path / "mail.yaml")]) == 1
     assert "the manifest has errors" in capsys.readouterr().err

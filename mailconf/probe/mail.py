@@ -40,10 +40,10 @@ def send(smtp: SmtpClient, message: EmailMessage, sender: str, recipient: str, c
         note.detail = f"to {recipient}, {message['Message-ID']}"
 
 
-def roundtrip(smtp: SmtpClient, message: EmailMessage, sender: str, mailbox: Mailbox, reopen: Callable[[], Mailbox], wait: float, check: Check) -> Mailbox:
+def roundtrip(smtp: SmtpClient, message: EmailMessage, sender: str, mailbox: Mailbox, reopen: Callable[[], Mailbox], wait: float, check: Check) -> None:
     """Send `message` to the account itself, wait up to `wait` seconds for it in the mailbox, delete it.
-    `mailbox` is the logged-in incoming client; `reopen` logs in anew (POP3 sees new mail only so).
-    Returns the mailbox last used: closing it commits the deletion (POP3)."""
+    `mailbox` is the logged-in incoming client; `reopen` logs in anew (POP3 sees new mail only so),
+    and whoever made the sessions closes them (closing commits a POP3 deletion)."""
     send(smtp, message, sender, sender, check)
     sent, message_id = time.monotonic(), str(message["Message-ID"])
     with check.phase("arrive", _explain) as note:
@@ -53,10 +53,9 @@ def roundtrip(smtp: SmtpClient, message: EmailMessage, sender: str, mailbox: Mai
                 raise CheckFailure("check-roundtrip", f"the test mail {message_id} did not arrive in {sender}'s INBOX within {wait:g} s: check the server's delivery (or its spam filter)")
             time.sleep(POLL)
             if mailbox.snapshot:
-                mailbox.close()
+                mailbox.close()  # the POP3 session must end for the next one to see new mail
                 mailbox = reopen()
         note.detail = f"after {time.monotonic() - sent:.2f} s"
     with check.phase("delete", _explain) as note:
         mailbox.delete(found)
         note.detail = message_id
-    return mailbox

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,43 +44,50 @@ def check_accounts(accounts: dict[str, Account], base_dir: Path, request: Reques
 
 
 def check_account(name: str, account: Account, base_dir: Path, request: Request) -> AccountResult:
+    """The account's SMTP server, then its IMAP or POP3 server, then the test mails asked for."""
     result = AccountResult(name, account.address.strip())
     login = _login(account, base_dir)
     with ExitStack() as open_clients:
         smtp = incoming = None
-        reopen_incoming = None
+        reopen: Callable[[], Mailbox] | None = None
         # validate (which `check` runs first) guarantees every endpoint is complete
         if (endpoint := endpoints.smtp(account)) is not None:
             needs_login = account.outgoing is None or account.outgoing.auth
             smtp = _service(result, "smtp", endpoint, login, request.options, needs_login, open_clients)
         if (found := endpoints.incoming(account)) is not None:
-            settings, endpoint = found
-            kind = settings.protocol
-            incoming = _service(result, kind, endpoint, login, request.options, True, open_clients, settings.folder if kind == "imap" else None)
+            settings, where = found
+            folder = settings.folder if settings.protocol == "imap" else None
+            incoming = _service(result, settings.protocol, where, login, request.options, True, open_clients, folder)
 
-            def reopen_incoming() -> Mailbox:
-                client = _service(AccountResult(name, result.address), kind, endpoint, login, request.options, True, open_clients)
+            def new_session() -> Mailbox:
+                """A new session on the incoming server, its phases not reported (they passed once)."""
+                client = _service(AccountResult(name, result.address), settings.protocol, where, login, request.options, True, open_clients)
                 if client is None:
-                    raise CheckFailure("check-roundtrip", f"logging in to {endpoint.host}:{endpoint.port} again failed")
+                    raise CheckFailure("check-roundtrip", f"logging in to {where.host}:{where.port} again failed")
                 return client  # type: ignore[return-value]
+
+            reopen = new_session
         if isinstance(smtp, SmtpClient) and (request.send_test_to or request.roundtrip):
-            check = Check("mail", "test mail")
-            result.checks.append(check)
-            try:
-                if request.send_test_to:
-                    message = mail.test_message(result.address, request.send_test_to, account.display_name)
-                    mail.send(smtp, message, result.address, request.send_test_to, check)
-                if request.roundtrip:
-                    if incoming is None or reopen_incoming is None:
-                        raise CheckFailure("check-roundtrip", "the round trip needs a working incoming server, and this account's did not pass")
-                    message = mail.test_message(result.address, result.address, account.display_name)
-                    last = mail.roundtrip(smtp, message, result.address, incoming, reopen_incoming, request.wait, check)  # type: ignore[arg-type]
-                    if last is not incoming:
-                        open_clients.callback(last.close)
-            except CheckFailure as diagnosis:
-                if not check.phases or check.phases[-1].ok:  # not raised by a phase: record it
-                    check.phases.append(_failed("roundtrip", diagnosis))
+            _test_mails(result, account, smtp, incoming, reopen, request)  # type: ignore[arg-type]
     return result
+
+
+def _test_mails(result: AccountResult, account: Account, smtp: SmtpClient, mailbox: Mailbox | None,
+                reopen: Callable[[], Mailbox] | None, request: Request) -> None:
+    check = Check("mail", "test mail")
+    result.checks.append(check)
+    try:
+        if request.send_test_to:
+            message = mail.test_message(result.address, request.send_test_to, account.display_name)
+            mail.send(smtp, message, result.address, request.send_test_to, check)
+        if request.roundtrip:
+            if mailbox is None or reopen is None:
+                raise CheckFailure("check-roundtrip", "the round trip needs an incoming server that passed its check, and this account's did not")
+            message = mail.test_message(result.address, result.address, account.display_name)
+            mail.roundtrip(smtp, message, result.address, mailbox, reopen, request.wait, check)
+    except CheckFailure as failure:
+        if not check.phases or check.phases[-1].ok:  # not raised by a phase, which records its own
+            check.phases.append(_failed("roundtrip", failure))
 
 
 def _login(account: Account, base_dir: Path) -> Login | CheckFailure:
