@@ -3,7 +3,8 @@
 The codes are read from the code itself, not from a list kept by hand: rule modules' `ID`s,
 the code passed to every diagnostic constructor (`Diagnostic`, `source.diagnostic`,
 `source_diag`, `YamlProblem`), the SPF analysis findings that `validate --online` and
-`spf check` report (`Finding`, `self.error`/`self.warning`), and the codes SPF errors carry
+`spf check` report (`Finding`, `self.error`/`self.warning`), the diagnoses of `check`
+(`CheckFailure`), and the codes SPF errors carry
 (`default_code`, or the code given to an `Spf*Error`). A code passed as anything but a literal
 must come from one of those (`rule.ID`, `problem.code`, `finding.code`, `error.code`), so a
 new code cannot hide in a variable.

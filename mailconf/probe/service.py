@@ -22,6 +22,9 @@ from mailconf.secrets import Secret
 
 
 class Client(Protocol):
+    """What the phases need of a protocol client (smtp.py, imap.py, pop3.py), built on a connected
+    socket; `snapshot` says whether a session sees mail that arrives after its login (POP3 does not)."""
+
     snapshot: bool
 
     @property
@@ -35,6 +38,8 @@ class Client(Protocol):
 
 
 class Mailbox(Client, Protocol):
+    """An incoming client, which the round trip also searches by Message-ID and deletes from."""
+
     def find(self, message_id: str, known: set[bytes]) -> str | int | None: ...
     def delete(self, found: str | int) -> None: ...
 
