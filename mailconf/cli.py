@@ -26,7 +26,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from mailconf.commands import apply, autoconfig, confirm, discover, importer, plan, schema, unlock, validate
+    from mailconf.commands import apply, autoconfig, check, confirm, discover, importer, plan, schema, unlock, validate
     from mailconf.spf import cli as spf
 
     parser = _Parser(
@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mailconf {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for module in (validate, plan, apply, confirm, importer, unlock, spf, schema, discover, autoconfig):
+    for module in (validate, plan, apply, confirm, importer, unlock, check, discover, autoconfig, spf, schema):
         module.register(sub)
     return parser
 

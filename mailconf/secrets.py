@@ -137,9 +137,10 @@ def _did_you_mean(source: str, name: str) -> str:
     return f"write {_SHAPES}"
 
 
-def resolve(reference: str, base: Path) -> Secret:
+def resolve(reference: str, base: Path, keep_padding: bool = False) -> Secret:
     """The value a reference points to; `file:` paths are relative to `base` (the manifest's directory).
-    SecretError when it is missing or unusable; no message ever shows the value."""
+    SecretError when it is missing or unusable; no message ever shows the value. `keep_padding`
+    lets whitespace at an end through, for `check` to try the login with and without it."""
     match = _REFERENCE.match(reference.strip())
     if match is None:
         raise SecretError(f"{reference[:2]}... is not a secret reference: use {_SHAPES}")
@@ -156,7 +157,8 @@ def resolve(reference: str, base: Path) -> Secret:
     else:
         value = _read_file(reference, (base / name).expanduser())
     _remember(value)
-    _check(reference, value)
+    _remember(value.strip())
+    _check(reference, value, keep_padding)
     return Secret(value, reference)
 
 
@@ -186,13 +188,13 @@ def _read_file(reference: str, path: Path) -> str:
         raise SecretValueError(f"{reference}: {path} is not valid UTF-8 (byte offset {exc.start})") from None
 
 
-def _check(reference: str, value: str) -> None:
+def _check(reference: str, value: str, keep_padding: bool = False) -> None:
     """What every use of a secret needs (a password, an HTTP header, a TSIG key): something there,
     nothing a protocol line could split on, and a sane length."""
     if not value.strip():
         what = "only whitespace" if value else "empty"
         raise SecretValueError(f"{reference} is {what}: set the secret where it is stored (a CI system sets a missing secret to \"\")")
-    if value != value.strip():
+    if value != value.strip() and not keep_padding:
         raise SecretValueError(f"the value of {reference} has whitespace at an end: remove it where the secret is stored")
     if len(value.encode("utf-8")) > MAX_SECRET:
         raise SecretValueError(f"the value of {reference} is larger than {MAX_SECRET // 1024} KiB, the most a secret may be")

@@ -3,7 +3,8 @@
 The codes are read from the code itself, not from a list kept by hand: rule modules' `ID`s,
 the code passed to every diagnostic constructor (`Diagnostic`, `source.diagnostic`,
 `source_diag`, `YamlProblem`), the SPF analysis findings that `validate --online` and
-`spf check` report (`Finding`, `self.error`/`self.warning`), and the codes SPF errors carry
+`spf check` report (`Finding`, `self.error`/`self.warning`), the diagnoses of `check`
+(`CheckFailure`), and the codes SPF errors carry
 (`default_code`, or the code given to an `Spf*Error`). A code passed as anything but a literal
 must come from one of those (`rule.ID`, `problem.code`, `finding.code`, `error.code`), so a
 new code cannot hide in a variable.
@@ -23,7 +24,7 @@ ROOT = Path(mailconf.__file__).parent
 README = ROOT.parent / "README.md"
 
 # call name -> position of the code argument
-CODE_ARGUMENT = {"Diagnostic": 0, "diagnostic": 0, "source_diag": 1, "YamlProblem": 0, "Finding": 0}
+CODE_ARGUMENT = {"Diagnostic": 0, "diagnostic": 0, "source_diag": 1, "YamlProblem": 0, "Finding": 0, "CheckFailure": 0}
 # SPF analysis: `self.error(code, message, domain)` / `self.warning(...)`
 FINDING_METHODS = {"error", "warning"}
 # where a non-literal code comes from: each of these is itself collected here
