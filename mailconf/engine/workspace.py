@@ -53,7 +53,6 @@ class Workspace:
         self.source: ManifestSource = validated.source
         self.manifest: Manifest = validated.manifest
         self.source.value = {}  # the model holds it all now; free the raw copy
-        gc.freeze()  # the model lives to the end of the run: keep the collector from rescanning it
         self.base_dir = self.source.base_dir
         self.state: StateStore = SqliteStateStore(state_path or self.base_dir / STATE_FILE, state_key(self.base_dir))
         self._open: dict[str, OpenTarget] = {}
@@ -108,6 +107,7 @@ class Workspace:
             opened = self.target(name)
             desired = desired_resources(self.manifest, secrets, opened.kinds)
             target_plans.append(plan_target(name, self.manifest.targets[name], opened.driver, opened.kinds, desired, self.state, self.resolver))
+        freeze_long_lived()
         secrets = hashlib.sha256()
         for target_plan in target_plans:
             for address, managed in sorted(target_plan.managed.items()):
@@ -121,6 +121,19 @@ class Workspace:
         for name in self._locked:
             self.state.release(name)
         self.state.close()
+
+
+_frozen = False
+
+
+def freeze_long_lived() -> None:
+    """Keep the garbage collector from rescanning what lives to the end of the run (the manifest
+    model, the live states, the plan), once per process: each freeze also pins whatever garbage
+    exists at that moment, so freezing again and again would only leak."""
+    global _frozen
+    if not _frozen:
+        _frozen = True
+        gc.freeze()
 
 
 def state_key(base_dir: Path) -> Secret | None:

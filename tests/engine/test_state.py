@@ -9,6 +9,7 @@ import os
 import sqlite3
 import stat
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -23,20 +24,20 @@ def _truncate(path: Path) -> None:
 
 
 def _empty_rows(path: Path) -> None:
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path)) as db, db:
         for table in ("meta", "managed", "fingerprints", "locks"):
             db.execute(f"DELETE FROM {table}")
 
 
 def _drop_tables(path: Path) -> None:
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path)) as db, db:
         for table in ("meta", "managed", "fingerprints", "pending", "locks"):
             db.execute(f"DROP TABLE {table}")
 
 
 def _other_database(path: Path) -> None:
     path.unlink()
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path)) as db, db:
         db.execute("CREATE TABLE notes (text TEXT)")
 
 
