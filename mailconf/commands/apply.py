@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     add_planning_options(parser)
     parser.add_argument("--auto-approve", action="store_true", help="apply without asking (required when stdin is not a terminal)")
     parser.add_argument("--force", action="store_true", help="allow a plan over a target's update/delete threshold")
-    parser.add_argument("--concurrency", type=int, default=4, metavar="N", help="change batches in flight per target (default 4)")
+    parser.add_argument("--concurrency", type=int, default=4, metavar="N", help="change batches in flight per target (default 4; never more than the target's driver allows)")
     parser.set_defaults(handler=run)
 
 
