@@ -37,8 +37,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from mailconf.engine import render, savedplan
-    from mailconf.engine.apply import apply_target
-    from mailconf.engine.review import review
+    from mailconf.engine.run import Outcome, apply_plan
     from mailconf.errors import UsageError
     from mailconf.terminal import Painter, use_colour
 
@@ -54,27 +53,25 @@ def run(args: argparse.Namespace) -> int:
     manifest = savedplan.manifest_path(saved, path) if saved else path
     workspace = open_workspace(str(manifest), args.state, args.nameserver, args.no_color)
     try:
-        reviewed = review(workspace.plan([t.target for t in saved.targets] if saved else args.target, lock=True), workspace.state, args.force, saved=saved is not None)
-        if saved is not None:
-            savedplan.verify(saved, reviewed)
-        plan = reviewed.plan
-        print(render.text(reviewed, paint))
-        if reviewed.blockers:
-            print(REFUSAL, file=sys.stderr)
-            return 1
-        if plan.has_changes and saved is None and not args.auto_approve and not _confirmed():
-            print("Apply cancelled.")
-            return 1
+        plan = workspace.plan([t.target for t in saved.targets] if saved else args.target, lock=True)
         total = sum(len(t.changes) for t in plan.targets)
-        progress = _Progress(total, paint)
-        failed = 0
-        for target_plan in plan.targets:
-            results = apply_target(target_plan, workspace.target(target_plan.target).driver, workspace.state, progress, args.concurrency)
-            failed += sum(1 for r in results if not r.ok)
+        outcome = apply_plan(
+            workspace, plan, force=args.force, saved=saved, concurrency=args.concurrency,
+            show=lambda reviewed: print(render.text(reviewed, paint)),
+            confirm=lambda reviewed: args.auto_approve or _confirmed(),
+            report=_Progress(total, paint),
+        )  # fmt: skip
     finally:
         workspace.close()
+    if outcome.outcome is Outcome.BLOCKED:
+        print(REFUSAL, file=sys.stderr)
+        return 1
+    if outcome.outcome is Outcome.CANCELLED:
+        print("Apply cancelled.")
+        return 1
+    failed = outcome.failed
     if plan.has_changes:
-        print(f"Apply finished: {total - failed} succeeded, {failed} failed." + (" Run apply again after fixing the failures." if failed else ""))
+        print(f"Apply finished: {outcome.count('ok')} succeeded, {failed} failed." + (" Run apply again after fixing the failures." if failed else ""))
     return 1 if failed else 0
 
 
