@@ -11,8 +11,9 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mailconf.driver import Resource
 from mailconf.engine.state import Managed
@@ -20,6 +21,9 @@ from mailconf.kinds import KINDS
 from mailconf.kinds.account import has_password
 from mailconf.kinds.base import ImportContext
 from mailconf.model import Target
+
+if TYPE_CHECKING:
+    from mailconf.engine.workspace import Workspace
 
 _FILE_REFERENCE = re.compile(r"^\$\{file:(?P<path>[^}]+)\}$")
 
@@ -68,3 +72,27 @@ def manifest_from(target_name: str, target: Target, live: Iterable[Resource], pa
     for resource in sorted(live, key=lambda r: r.address):
         KINDS[resource.kind].to_manifest(manifest, resource, context)
     return manifest
+
+
+@dataclass
+class Imported:
+    """A manifest written from a target, the variables to set before planning it, and how many
+    live resources it declares."""
+
+    manifest: dict[str, Any]
+    variables: list[str]
+    resources: int
+
+
+def import_target(workspace: Workspace, name: str, destination: Path) -> Imported:
+    """Read target `name` of the workspace and write it as a manifest to live in the directory
+    `destination`; relative paths in its settings are rebased so they name the same files."""
+    opened = workspace.target(name)
+    live = opened.driver.read(opened.kinds)
+    passwords = accounts_with_password(live, opened.driver.write_only, workspace.state.managed(name))
+    target = workspace.manifest.targets[name]
+    settings = dict(target.settings)
+    if "path" in type(opened.driver.settings).model_fields:  # a default path is relative to the old manifest too
+        settings.setdefault("path", getattr(opened.driver.settings, "path"))
+    target = target.model_copy(update={"settings": rebase(settings, workspace.base_dir, destination)})
+    return Imported(manifest_from(name, target, live, passwords), [password_variable(name, key) for key in passwords], len(live))
