@@ -25,7 +25,7 @@ from mailconf.driver import Action, Change, Driver, FieldChange, Resource
 from mailconf.engine.diff import CHANGED, SENSITIVE, compare, readable, secret_fingerprints
 from mailconf.engine.state import Managed, StateStore
 from mailconf.kinds import KINDS, order
-from mailconf.kinds.base import FinishContext
+from mailconf.kinds.base import FinishContext, canonical
 from mailconf.model import Target
 
 if TYPE_CHECKING:
@@ -86,13 +86,13 @@ class Plan:
 
 def live_fingerprint(live: Iterable[Resource]) -> str:
     """A digest of everything read from a target: a saved plan is applied only if it is unchanged.
-    Each kind's canonical form makes it independent of the order an API returns mappings and
-    unordered lists in; `repr` of those plain values is far cheaper than JSON."""
+    Each kind's canonical form makes it independent of the order an API returns resources,
+    mappings and unordered lists in."""
     digest = hashlib.sha256()
     for resource in sorted(live, key=lambda r: (r.kind, r.key)):
         spec = KINDS.get(resource.kind)
-        fields = spec.canonical(resource.fields) if spec else resource.fields
-        digest.update(repr((resource.kind, resource.key, fields)).encode() + b"\n")
+        text = spec.canonical(resource.fields) if spec else canonical(resource.fields)
+        digest.update(f"{resource.address}\0{text}\n".encode())
     return digest.hexdigest()
 
 

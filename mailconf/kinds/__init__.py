@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from types import ModuleType
-from typing import Any
 
 from mailconf.driver import Fields, Resource
 from mailconf.kinds.base import FinishContext, ImportContext, ManifestData, Secrets, canonical
@@ -50,9 +49,9 @@ class KindSpec:
             getattr(module, "UNORDERED", frozenset()),
         )
 
-    def canonical(self, fields: Fields) -> Any:
-        """The fields in a form whose `repr` is the same however an API orders its mappings and
-        the lists of this kind that are sets: what the live-state fingerprint hashes."""
+    def canonical(self, fields: Fields) -> str:
+        """The fields as text that is the same however an API orders its mappings and the lists
+        of this kind that are sets: what the live-state fingerprint hashes."""
         return canonical(fields, self.unordered)
 
 

@@ -6,7 +6,7 @@ A kind module (`mailconf/kinds/<kind>.py`) declares:
 - `DEPENDS_ON`: the kinds its fields reference (creates run after them, deletes before);
 - `desired(manifest, secrets)`: its resources as the manifest declares them;
 - `to_manifest(manifest, resource, context)`: the manifest entry `mailconf import` writes for a live one;
-- optionally `UNORDERED`: the fields that are lists whose order means nothing (sets), so the
+- optionally `UNORDERED`: the (top-level) list fields whose order means nothing (sets), so the
   live-state fingerprint does not move when an API returns them in another order;
 - optionally `finish(desired, live, context)`: the desired resource completed once the live one
   is known (SPF merges into the live record), used by `plan` and `validate --online` alike.
@@ -14,6 +14,7 @@ A kind module (`mailconf/kinds/<kind>.py`) declares:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -45,12 +46,13 @@ class ImportContext:
     secrets: Mapping[tuple[str, str, str], str]
 
 
-def canonical(value: Any, unordered: frozenset[str] = frozenset(), path: str = "") -> Any:
-    """`value` in a form whose `repr` depends on neither mapping order nor, for the dotted paths
-    in `unordered`, list order."""
-    if isinstance(value, dict):
-        return tuple(sorted((k, canonical(v, unordered, f"{path}.{k}" if path else k)) for k, v in value.items()))
-    if isinstance(value, list | tuple):
-        items = [canonical(v, unordered, path) for v in value]
-        return tuple(sorted(items, key=repr) if path in unordered else items)
-    return value
+#: Sorted keys make the text independent of mapping order; the C encoder keeps 100,000 resources fast.
+_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, check_circular=False, default=repr)
+
+
+def canonical(fields: Mapping[str, Any], unordered: frozenset[str] = frozenset()) -> str:
+    """`fields` as text that depends neither on the order of mappings nor, for the list fields
+    named in `unordered`, on the order of their items: what the live-state fingerprint hashes."""
+    if unordered:
+        fields = {k: sorted(v, key=repr) if k in unordered and isinstance(v, list) else v for k, v in fields.items()}
+    return _ENCODER.encode(fields)
