@@ -4,11 +4,11 @@ The plan must have been made under the target's lock (`Workspace.plan(lock=True)
 live state it was read from cannot move through another mailconf run before it is applied.
 Creates and updates run kind by kind in `mailconf.kinds.order()` (accounts before what
 references them), deletes afterwards in reverse. Inside a phase, changes are independent: they
-go to the driver in batches, up to `concurrency` batches at once, and never more than the
-driver's `max_concurrency` (the contract: a driver is given no more concurrent `apply` calls). Before a phase goes out, the
-state records what each resource will be if its change succeeds (pending); after each
-batch, the ones that succeeded are recorded as applied and the batch's pending entries are
-dropped. A run killed at any point leaves a state the next plan can finish from.
+go to the driver in batches, up to `concurrency` batches at once and never more than the
+driver's `max_concurrency` (the contract promises a driver no more concurrent `apply` calls).
+Before a phase goes out, the state records what each resource will be if its change succeeds
+(pending); after each batch, the ones that succeeded are recorded as applied and the batch's
+pending entries are dropped. A run killed at any point leaves a state the next plan can finish from.
 """
 
 from __future__ import annotations
