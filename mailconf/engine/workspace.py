@@ -98,6 +98,7 @@ class Workspace:
         is read and held until `close`, so what is applied is what was planned (apply needs it)."""
         names = self.target_names(only)
         secrets = resolve_secrets(self.source, self.manifest)  # all of them, before any target is read or locked
+        freeze_long_lived()  # the model is complete and lives to the end of the run
         if lock:
             for name in names:
                 self.state.acquire(name, lock_holder())
@@ -107,7 +108,6 @@ class Workspace:
             opened = self.target(name)
             desired = desired_resources(self.manifest, secrets, opened.kinds)
             target_plans.append(plan_target(name, self.manifest.targets[name], opened.driver, opened.kinds, desired, self.state, self.resolver))
-        freeze_long_lived()
         secrets = hashlib.sha256()
         for target_plan in target_plans:
             for address, managed in sorted(target_plan.managed.items()):
@@ -128,7 +128,7 @@ _frozen = False
 
 def freeze_long_lived() -> None:
     """Keep the garbage collector from rescanning what lives to the end of the run (the manifest
-    model, the live states, the plan), once per process: each freeze also pins whatever garbage
+    model, by far the largest part), once per process: each freeze also pins whatever garbage
     exists at that moment, so freezing again and again would only leak."""
     global _frozen
     if not _frozen:
