@@ -1,7 +1,8 @@
 """`validate --online`: the checks that need DNS, on the records the manifest would publish.
 
-- SPF: each domain's resulting record (the manifest merged into what DNS serves today) is
-  analysed with its includes: look-up counts, void look-ups, loops, limits.
+- SPF: each domain's resulting record (the manifest merged into what DNS serves today, and
+  flattened where it says `flatten: true`, by the same `finish` hook `plan` uses) is analysed
+  with its includes: look-up counts, void look-ups, loops, limits.
 - Cross-check: each sending account's SMTP host addresses are run through check_host()
   against the resulting record of its sender domain; a failing one gets the fix.
 The resulting records are served to the SPF engine by an overlay resolver, so "would this
@@ -15,7 +16,10 @@ from dataclasses import dataclass
 
 from mailconf import endpoints
 from mailconf.diagnostics import Diagnostic, Severity
+from mailconf.driver import Resource
 from mailconf.errors import MailconfError
+from mailconf.kinds import spf
+from mailconf.kinds.base import FinishContext
 from mailconf.model import Manifest, domain_key
 from mailconf.presets import preset_for_smtp_host
 from mailconf.sources import ManifestSource
@@ -23,7 +27,6 @@ from mailconf.spf.analyze import analyze_txt
 from mailconf.spf.errors import SpfError
 from mailconf.spf.evaluate import check_host
 from mailconf.spf.flatten import txt_strings
-from mailconf.spf.merge import merge_record
 from mailconf.spf.record import select_record
 from mailconf.spf.resolver import Answer, Resolver
 
@@ -47,22 +50,26 @@ class OverlayResolver:
         return self.base.query(name, rdtype)
 
 
-def resulting_records(manifest: Manifest, resolver: Resolver) -> dict[str, str]:
-    """Domain -> the SPF record an apply would publish (merged with what DNS serves today)."""
+def resulting_records(manifest: Manifest, resolver: Resolver) -> dict[str, dict[str, str]]:
+    """Domain -> the records an apply would publish for it, by name: its SPF record (merged with
+    what DNS serves today, flattened where the manifest says so) and the chained ones flattening adds."""
+    context = FinishContext(lambda: resolver)
     records = {}
-    for domain, spf in manifest.spf.items():
-        key = domain.lower().rstrip(".")
-        live = select_record(resolver.query(key, "TXT").records)
-        records[key] = merge_record(live, list(spf.mechanisms), spf.all, spf.mode)
+    for wanted in spf.desired(manifest, {}):
+        live = select_record(resolver.query(wanted.key, "TXT").records)
+        current = None if live is None else Resource(wanted.kind, wanted.key, {"record": live, "chained": {}})
+        published = spf.finish(wanted, current, context).fields
+        records[wanted.key] = {wanted.key: published["record"], **published["chained"]}
     return records
 
 
 def online_diagnostics(source: ManifestSource, manifest: Manifest, resolver: Resolver) -> list[Diagnostic]:
     try:
-        records = resulting_records(manifest, resolver)
+        published = resulting_records(manifest, resolver)
     except MailconfError as exc:
         return [source.diagnostic("spf-online", Severity.ERROR, f"cannot build the SPF records: {exc}", ("spf",), key=True)]
-    overlay = OverlayResolver(resolver, records)
+    overlay = OverlayResolver(resolver, {name: text for chain in published.values() for name, text in chain.items()})
+    records = {domain: chain[domain] for domain, chain in published.items()}
     found = list(_spf_findings(source, manifest, records, overlay))
     found.extend(_cross_check(source, manifest, overlay))
     return found

@@ -103,6 +103,8 @@ class SqliteDriver(Driver):
     kinds = frozenset({"account", "primary_sender", "project", "employee", "team_inbox", "spf"})
     write_only = {"account": frozenset({"password"})}
     Settings = SqliteSettings
+    # each `apply` opens its own connection, and SQLite serialises the writers (BEGIN IMMEDIATE)
+    max_concurrency = 4
 
     @property
     def path(self) -> Path:

@@ -106,3 +106,13 @@ def test_flatten_publishes_ranges_and_shows_drift(tmp_path: Path, knot: KnotServ
         assert "192.0.2.77" in capsys.readouterr().out
     finally:
         knot.load(PROVIDERS)
+
+
+def test_online_analyses_the_flattened_record_plan_would_publish(tmp_path: Path, knot: KnotServer, capsys: pytest.CaptureFixture[str]) -> None:
+    # 13 look-ups merged, but flatten: true publishes ranges in chained records: no limit error
+    spf = {"mechanisms": ["include:prov.test", *NESTED], "mode": "exact", "all": "fail", "flatten": True}
+    code, diagnostics = _online(_manifest(tmp_path, spf), knot, capsys)
+    assert (code, [d["code"] for d in diagnostics if d["severity"] == "error"]) == (0, [])
+    # the same record without flatten is over the limit: the test can tell the two apart
+    code, diagnostics = _online(_manifest(tmp_path, {**spf, "flatten": False}), knot, capsys)
+    assert code == 1 and "spf-lookup-limit" in {d["code"] for d in diagnostics}

@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     add_planning_options(parser)
     parser.add_argument("--auto-approve", action="store_true", help="apply without asking (required when stdin is not a terminal)")
     parser.add_argument("--force", action="store_true", help="allow a plan over a target's update/delete threshold")
-    parser.add_argument("--concurrency", type=int, default=4, metavar="N", help="change batches in flight per target (default 4)")
+    parser.add_argument("--concurrency", type=int, default=4, metavar="N", help="change batches in flight per target (default 4; never more than the target's driver allows)")
     parser.set_defaults(handler=run)
 
 
@@ -39,8 +39,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from mailconf.engine import render, savedplan
-    from mailconf.engine.apply import apply_target
-    from mailconf.engine.review import review
+    from mailconf.engine.run import Outcome, apply_plan
     from mailconf.errors import UsageError
     from mailconf.terminal import Painter, use_colour
 
@@ -56,38 +55,40 @@ def run(args: argparse.Namespace) -> int:
     manifest = savedplan.manifest_path(saved, path) if saved else path
     workspace = open_workspace(str(manifest), args.state, args.nameserver, args.no_color)
     try:
-        reviewed = review(workspace.plan([t.target for t in saved.targets] if saved else args.target, lock=True), workspace.state, args.force, saved=saved is not None)
-        if saved is not None:
-            savedplan.verify(saved, reviewed)
-        plan = reviewed.plan
-        print(render.text(reviewed, paint))
-        if reviewed.blockers:
-            print(REFUSAL, file=sys.stderr)
-            return 1
-        if plan.has_changes and saved is None and not args.auto_approve and not _confirmed():
-            print("Apply cancelled.")
-            return 1
-        progress = _Progress(sum(len(t.changes) for t in plan.targets), paint)
-        results = {t.target: apply_target(t, workspace.target(t.target).driver, workspace.state, progress, args.concurrency) for t in plan.targets}
+        plan = workspace.plan([t.target for t in saved.targets] if saved else args.target, lock=True)
+        total = sum(len(t.changes) for t in plan.targets)
+        outcome = apply_plan(
+            workspace, plan, force=args.force, saved=saved, concurrency=args.concurrency,
+            show=lambda reviewed: print(render.text(reviewed, paint)),
+            confirm=lambda reviewed: args.auto_approve or _confirmed(),
+            report=_Progress(total, paint),
+        )  # fmt: skip
     finally:
         workspace.close()
+    if outcome.outcome is Outcome.BLOCKED:
+        print(REFUSAL, file=sys.stderr)
+        return 1
+    if outcome.outcome is Outcome.CANCELLED:
+        print("Apply cancelled.")
+        return 1
+    failed = outcome.failed
     if plan.has_changes:
-        print("\n".join(_summary(plan, results)))
-    return 1 if any(r.status == "failed" for rs in results.values() for r in rs) else 0
+        print("\n".join(_summary(plan, outcome.results)))
+    return 1 if failed else 0
 
 
-def _summary(plan: Plan, results: dict[str, list[ChangeResult]]) -> list[str]:
+def _summary(plan: Plan, results: list[ChangeResult]) -> list[str]:
     """The closing lines: counts of each outcome, and what to do about failed and pending changes."""
     from mailconf.driver import Capability
 
-    every = [r for rs in results.values() for r in rs]
-    count = {status: sum(1 for r in every if r.status == status) for status in ("ok", "failed", "pending")}
+    count = {status: sum(1 for r in results if r.status == status) for status in ("ok", "failed", "pending")}
     lines = [
         f"Apply finished: {count['ok']} succeeded, {count['failed']} failed, {count['pending']} pending."
         + (" Run apply again after fixing the failures." if count["failed"] else "")
     ]
     for target in plan.targets:
-        capabilities = {target.manual[r.change.address].capability for r in results[target.target] if r.status == "pending"}
+        own = {id(change) for change in target.changes}
+        capabilities = {target.manual[r.change.address].capability for r in results if r.status == "pending" and id(r.change) in own}
         if Capability.MANUAL in capabilities:
             lines.append(f"Carry out the pending steps, then run: mailconf confirm {target.target}")
         elif capabilities:

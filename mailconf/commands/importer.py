@@ -27,8 +27,7 @@ def run(args: argparse.Namespace) -> int:
 
     import yaml
 
-    from mailconf.engine.importer import accounts_with_password, manifest_from, password_variable, rebase
-    from mailconf.engine.manual import readable
+    from mailconf.engine.importer import import_target
     from mailconf.errors import UsageError
 
     output = Path(args.output) / "mailconf.yaml"
@@ -37,20 +36,11 @@ def run(args: argparse.Namespace) -> int:
     workspace = open_workspace(args.path, args.state, no_color=args.no_color)
     try:
         [name] = workspace.target_names([args.target])
-        opened = workspace.target(name)
-        live = opened.driver.read(readable(opened.driver, opened.kinds))  # a manual kind cannot be read, so not imported
-        passwords = accounts_with_password(live, opened.driver.write_only, workspace.state.managed(name))
-        target = workspace.manifest.targets[name]
-        settings = dict(target.settings)
-        if "path" in type(opened.driver.settings).model_fields:  # a default path is relative to the old manifest too
-            settings.setdefault("path", getattr(opened.driver.settings, "path"))
-        # the new manifest's relative paths must name the same files as the old one's
-        target = target.model_copy(update={"settings": rebase(settings, workspace.base_dir, output.parent)})
-        data = manifest_from(name, target, live, passwords)
+        imported = import_target(workspace, name, output.parent)
     finally:
         workspace.close()
     output.parent.mkdir(parents=True, exist_ok=True)
-    header = "# Imported by `mailconf import`. Set these variables before planning:\n" + "".join(f"#   {password_variable(name, key)}\n" for key in passwords)
-    output.write_text(header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    print(f"wrote {output}: {len(live)} resources from target {name}")
+    header = "# Imported by `mailconf import`. Set these variables before planning:\n" + "".join(f"#   {variable}\n" for variable in imported.variables)
+    output.write_text(header + yaml.safe_dump(imported.manifest, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    print(f"wrote {output}: {imported.resources} resources from target {name}")
     return 0

@@ -2,12 +2,13 @@
 
 The plan must have been made under the target's lock (`Workspace.plan(lock=True)`), so the
 live state it was read from cannot move through another mailconf run before it is applied.
-Creates and updates run kind by kind in `KIND_ORDER` (accounts before what references
-them), deletes afterwards in reverse. Inside a phase, changes are independent: they go
-to the driver in batches, up to `concurrency` batches at once. Before a phase goes out, the
-state records what each resource will be if its change succeeds (pending); after each
-batch, the ones that succeeded are recorded as applied and the batch's pending entries are
-dropped. A run killed at any point leaves a state the next plan can finish from.
+Creates and updates run kind by kind in `mailconf.kinds.order()` (accounts before what
+references them), deletes afterwards in reverse. Inside a phase, changes are independent: they
+go to the driver in batches, up to `concurrency` batches at once and never more than the
+driver's `max_concurrency` (the contract promises a driver no more concurrent `apply` calls).
+Before a phase goes out, the state records what each resource will be if its change succeeds
+(pending); after each batch, the ones that succeeded are recorded as applied and the batch's
+pending entries are dropped. A run killed at any point leaves a state the next plan can finish from.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def apply_target(plan: TargetPlan, driver: Driver, state: StateStore, report: Re
     for phase in _phases(automatic(plan)):
         state.intend(plan.target, [(c.address, plan.managed[c.address]) for c in phase if c.address in plan.managed])
         batches = [phase[i : i + BATCH_SIZE] for i in range(0, len(phase), BATCH_SIZE)]
-        with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        with ThreadPoolExecutor(max_workers=max(1, min(concurrency, driver.max_concurrency))) as pool:
             pending: set[Future[list[ChangeResult]]] = {pool.submit(_run, driver, b) for b in batches}
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)

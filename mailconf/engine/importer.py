@@ -11,25 +11,26 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mailconf.driver import Resource
-from mailconf.engine.desired import PRIMARY_KEY
+from mailconf.engine.manual import readable
 from mailconf.engine.state import Managed
+from mailconf.kinds import KINDS
+from mailconf.kinds.account import has_password
+from mailconf.kinds.base import ImportContext
 from mailconf.model import Target
+
+if TYPE_CHECKING:
+    from mailconf.engine.workspace import Workspace
 
 _FILE_REFERENCE = re.compile(r"^\$\{file:(?P<path>[^}]+)\}$")
 
 
 def password_variable(target: str, key: str) -> str:
     return re.sub(r"[^A-Z0-9]+", "_", f"MAILCONF_{target}_{key}_PASSWORD".upper())
-
-
-def has_password(fields: Mapping[str, Any]) -> bool:
-    """Whether a live account needs a password: it logs in to send, or it receives."""
-    outgoing = fields.get("outgoing") or {}
-    return bool(outgoing.get("auth")) or fields.get("incoming") is not None
 
 
 def accounts_with_password(live: Iterable[Resource], write_only: Mapping[str, Iterable[str]], managed: Mapping[str, Managed]) -> list[str]:
@@ -64,56 +65,35 @@ def rebase(value: Any, source: Path, destination: Path, key: str = "") -> Any:
     return value
 
 
-def _account(target: str, key: str, fields: dict[str, Any], with_password: bool) -> dict[str, Any]:
-    account: dict[str, Any] = {"address": fields["address"]}
-    if fields.get("username") not in (None, fields["address"]):
-        account["username"] = fields["username"]
-    if with_password:
-        account["password"] = f"${{env:{password_variable(target, key)}}}"
-    for name in ("display_name", "signature", "salutation", "reply_to"):
-        if fields.get(name) is not None:
-            account[name] = fields[name]
-    account["outgoing"] = fields["outgoing"]
-    account["incoming"] = fields["incoming"]
-    if fields.get("notify_if_unreplied"):
-        account["notify_if_unreplied"] = fields["notify_if_unreplied"]
-    for flag in ("default_outgoing", "default_incoming"):
-        if fields.get(flag):
-            account[flag] = True
-    return account
-
-
-def _spf(record: str) -> dict[str, Any]:
-    """The record as an exact-mode policy: its terms, and the qualifier of its `all`."""
-    terms = record.split()[1:]
-    qualifiers = {"+": "pass", "-": "fail", "~": "softfail", "?": "neutral"}
-    policy: dict[str, Any] = {"mode": "exact", "mechanisms": []}
-    for term in terms:
-        bare = term.lstrip("+-~?")
-        if bare.lower() == "all":
-            policy["all"] = qualifiers.get(term[0], "pass")
-        else:
-            policy["mechanisms"].append(term)
-    return policy
-
-
 def manifest_from(target_name: str, target: Target, live: Iterable[Resource], passwords: Iterable[str]) -> dict[str, Any]:
     """A manifest (as plain data) declaring every live resource of a target; `passwords` are
     the keys of the accounts that get a password reference."""
-    with_password = set(passwords)
+    context = ImportContext({("account", key, "password"): f"${{env:{password_variable(target_name, key)}}}" for key in passwords})
     manifest: dict[str, Any] = {"version": 1, "targets": {target_name: target.model_dump(exclude_defaults=True)}}
     for resource in sorted(live, key=lambda r: r.address):
-        f = resource.fields
-        if resource.kind == "account":
-            manifest.setdefault("accounts", {})[resource.key] = _account(target_name, resource.key, f, resource.key in with_password)
-        elif resource.kind == "primary_sender" and resource.key == PRIMARY_KEY:
-            manifest["primary_sender"] = f["account"]
-        elif resource.kind == "project":
-            manifest.setdefault("projects", {})[resource.key] = {"senders": f["senders"]}
-        elif resource.kind == "employee":
-            manifest.setdefault("employees", {})[resource.key] = {k: v for k, v in f.items() if v is not None}
-        elif resource.kind == "team_inbox":
-            manifest.setdefault("team_inboxes", {})[resource.key] = {k: v for k, v in f.items() if v is not None}
-        elif resource.kind == "spf":
-            manifest.setdefault("spf", {})[resource.key] = _spf(f["record"])
+        KINDS[resource.kind].to_manifest(manifest, resource, context)
     return manifest
+
+
+@dataclass
+class Imported:
+    """A manifest written from a target, the variables to set before planning it, and how many
+    live resources it declares."""
+
+    manifest: dict[str, Any]
+    variables: list[str]
+    resources: int
+
+
+def import_target(workspace: Workspace, name: str, destination: Path) -> Imported:
+    """Read target `name` of the workspace and write it as a manifest to live in the directory
+    `destination`; relative paths in its settings are rebased so they name the same files."""
+    opened = workspace.target(name)
+    live = opened.driver.read(readable(opened.driver, opened.kinds))  # a manual kind cannot be read, so not imported
+    passwords = accounts_with_password(live, opened.driver.write_only, workspace.state.managed(name))
+    target = workspace.manifest.targets[name]
+    settings = dict(target.settings)
+    if "path" in type(opened.driver.settings).model_fields:  # a default path is relative to the old manifest too
+        settings.setdefault("path", getattr(opened.driver.settings, "path"))
+    target = target.model_copy(update={"settings": rebase(settings, workspace.base_dir, destination)})
+    return Imported(manifest_from(name, target, live, passwords), [password_variable(name, key) for key in passwords], len(live))

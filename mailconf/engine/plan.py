@@ -16,17 +16,17 @@ not count against the thresholds).
 
 from __future__ import annotations
 
-import gc
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from mailconf.driver import Action, Change, Driver, FieldChange, Resource
-from mailconf.engine.desired import KIND_ORDER, spf_record
 from mailconf.engine.diff import CHANGED, SENSITIVE, compare, readable, secret_fingerprints
 from mailconf.engine.manual import ByHand, Pending, readable as readable_kinds
 from mailconf.engine.state import Managed, StateStore
+from mailconf.kinds import KINDS, order
+from mailconf.kinds.base import FinishContext, canonical
 from mailconf.model import Target
 
 if TYPE_CHECKING:
@@ -91,15 +91,19 @@ class Plan:
 
 def live_fingerprint(live: Iterable[Resource]) -> str:
     """A digest of everything read from a target: a saved plan is applied only if it is unchanged.
-    `repr` of the plain field values is deterministic for a driver and far cheaper than JSON."""
+    Each kind's canonical form makes it independent of the order an API returns resources,
+    mappings and unordered lists in."""
     digest = hashlib.sha256()
     for resource in sorted(live, key=lambda r: (r.kind, r.key)):
-        digest.update(repr((resource.kind, resource.key, resource.fields)).encode() + b"\n")
+        spec = KINDS.get(resource.kind)
+        text = spec.canonical(resource.fields) if spec else canonical(resource.fields)
+        digest.update(f"{resource.address}\0{text}\n".encode())
     return digest.hexdigest()
 
 
 def _order(change: Change) -> tuple[int, int, str]:
-    rank = KIND_ORDER.index(change.kind) if change.kind in KIND_ORDER else len(KIND_ORDER)
+    kinds = order()
+    rank = kinds.index(change.kind) if change.kind in kinds else len(kinds)
     if change.action is Action.DELETE:
         return (1, -rank, change.key)
     return (0, rank, change.key)
@@ -115,10 +119,10 @@ def plan_target(
     resolver: Callable[[], Resolver],
 ) -> TargetPlan:
     """Read the target and diff it against `desired` (already narrowed to `kinds`).
-    `resolver` gives DNS access, only asked for when an SPF record is flattened."""
+    `resolver` gives DNS access to the kinds' `finish` hooks, only asked for when one needs it."""
     by_hand = ByHand(name, driver, state)
     live = driver.read(readable_kinds(driver, kinds))
-    gc.freeze()  # the live state lives to the end of the run: keep the collector from rescanning it
+    finishing = FinishContext(resolver)
     live_by_address = {r.address: r for r in live}
     applied = state.managed(name)
     pending = state.pending(name)
@@ -129,8 +133,9 @@ def plan_target(
     for wanted in desired:
         declared.add(wanted.address)
         current = live_by_address.pop(wanted.address, None)
-        if wanted.kind == "spf":
-            wanted = spf_record(wanted, current, resolver)
+        finish = KINDS[wanted.kind].finish
+        if finish is not None:
+            wanted = finish(wanted, current, finishing)
         wanted = by_hand.narrow(wanted)
         if by_hand.take(wanted):
             continue

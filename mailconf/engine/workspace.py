@@ -53,7 +53,6 @@ class Workspace:
         self.source: ManifestSource = validated.source
         self.manifest: Manifest = validated.manifest
         self.source.value = {}  # the model holds it all now; free the raw copy
-        gc.freeze()  # the model lives to the end of the run: keep the collector from rescanning it
         self.base_dir = self.source.base_dir
         self.state: StateStore = SqliteStateStore(state_path or self.base_dir / STATE_FILE, state_key(self.base_dir))
         self._open: dict[str, OpenTarget] = {}
@@ -99,6 +98,7 @@ class Workspace:
         is read and held until `close`, so what is applied is what was planned (apply needs it)."""
         names = self.target_names(only)
         secrets = resolve_secrets(self.source, self.manifest)  # all of them, before any target is read or locked
+        freeze_long_lived()  # the model is complete and lives to the end of the run
         if lock:
             for name in names:
                 self.state.acquire(name, lock_holder())
@@ -121,6 +121,19 @@ class Workspace:
         for name in self._locked:
             self.state.release(name)
         self.state.close()
+
+
+_frozen = False
+
+
+def freeze_long_lived() -> None:
+    """Keep the garbage collector from rescanning what lives to the end of the run (the manifest
+    model, by far the largest part), once per process: each freeze also pins whatever garbage
+    exists at that moment, so freezing again and again would only leak."""
+    global _frozen
+    if not _frozen:
+        _frozen = True
+        gc.freeze()
 
 
 def state_key(base_dir: Path) -> Secret | None:

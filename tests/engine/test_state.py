@@ -9,7 +9,7 @@ import os
 import sqlite3
 import stat
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -24,33 +24,21 @@ def _truncate(path: Path) -> None:
     path.write_bytes(b"")
 
 
-@contextmanager
-def _editing(path: Path) -> Iterator[sqlite3.Connection]:
-    """A committed edit whose connection is closed at once: an open one would checkpoint its WAL
-    into the file whenever the garbage collector gets to it, changing the bytes a test compares."""
-    db = sqlite3.connect(path)
-    try:
-        with db:
-            yield db
-    finally:
-        db.close()
-
-
 def _empty_rows(path: Path) -> None:
-    with _editing(path) as db:
+    with closing(sqlite3.connect(path)) as db, db:
         for table in ("meta", "managed", "fingerprints", "locks"):
             db.execute(f"DELETE FROM {table}")
 
 
 def _drop_tables(path: Path) -> None:
-    with _editing(path) as db:
+    with closing(sqlite3.connect(path)) as db, db:
         for table in ("meta", "managed", "fingerprints", "pending", "locks"):
             db.execute(f"DROP TABLE {table}")
 
 
 def _other_database(path: Path) -> None:
     path.unlink()
-    with _editing(path) as db:
+    with closing(sqlite3.connect(path)) as db, db:
         db.execute("CREATE TABLE notes (text TEXT)")
 
 
