@@ -18,11 +18,12 @@ Documented Frappe v15 behaviour it relies on (research: apis.md section 1, erpne
   become the change's message, HTML stripped. 401 is a bad API key, except "Password not found"
   (an account saved with no password stored), told apart.
 - `default_incoming`/`default_outgoing` are exclusive: setting one clears it on every other
-  account and saves that account again (logging in again). `default_outgoing` is the
-  `primary_sender` kind (one flag, one place in the manifest), applied after the accounts; the
-  account field `default_outgoing` has no place of its own. In a batch of accounts, the
-  `default_incoming` flag is cleared before it is set, so the server re-saves no account behind
-  the plan's back and one apply converges; the server's own clearing is what the manifest says.
+  account and saves that account again (logging in again). `default_outgoing` is written by one
+  kind only, `primary_sender` (the issue: "the primary sender is the default outgoing account"),
+  so the account field `default_outgoing` has no place here and two manifest places can never
+  disagree on the server; ERPNext's re-save of the previous holder is its own step. In a batch of
+  accounts, `default_incoming` is cleared before it is set, so the server re-saves no account
+  behind the plan's back and one apply converges; its clearing is what the manifest says.
 - An account linked to an `Email Domain` takes the domain's server fields on every save. This
   driver never links one, and unlinks (`domain: null`) each account it writes, so a declared
   server is never silently replaced; it manages no `Email Domain` records.
@@ -61,7 +62,7 @@ _FIELDS = frozenset(
     {"address", "username", "password", "outgoing", "incoming", "signature", "notify_if_unreplied",
      "default_incoming"}
 )  # fmt: skip
-_DEFAULTS = ("default_incoming",)  # default_outgoing is the primary sender: its own kind
+_DEFAULTS = ("default_incoming",)  # default_outgoing is the primary_sender kind
 _SMTP_PORT = {"tls": 465, "starttls": 587, "none": 25}
 _INCOMING_PORT = {("imap", "tls"): 993, ("imap", "starttls"): 143, ("imap", "none"): 143,
                   ("pop3", "tls"): 995, ("pop3", "none"): 110}  # fmt: skip
@@ -98,7 +99,6 @@ class ErpNextDriver(Driver):
     Settings: ClassVar[type[DriverSettings]] = ErpNextSettings
     write_only = {"account": frozenset({"password"})}
     fields = {"account": _FIELDS}
-    #: Only one account is ERPNext's default outgoing one: `primary_sender` is that flag, nothing else.
     settings: ErpNextSettings
 
     def __init__(

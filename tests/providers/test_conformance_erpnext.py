@@ -30,7 +30,7 @@ class TestErpNextConformance(DriverConformance):
     @pytest.fixture
     def target(self, frappe_server: FrappeServer, mail_servers: MailServers) -> TargetUnderTest:
         key, secret = frappe_server.token.removeprefix("token ").split(":")
-        sales = account(mail_servers, ALICE, signature="ACME GmbH, Hauptstraße 1", default_incoming=True, notify_if_unreplied={"minutes": 240, "recipient": BOB})
+        sales = account(mail_servers, ALICE, signature="ACME GmbH, Hauptstraße 1", default_incoming=True, default_outgoing=True, notify_if_unreplied={"minutes": 240, "recipient": BOB})
         office = account(mail_servers, BOB, username=BOB)
         refused = Resource("account", "wrong", {
             "address": BOB, "username": BOB, "password": Secret("not-bob's-password"), "outgoing": None,
