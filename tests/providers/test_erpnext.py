@@ -42,6 +42,33 @@ def company(servers: MailServers) -> dict[str, Any]:
     }  # fmt: skip
 
 
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "erpnext"
+
+
+def example_on(servers: MailServers) -> dict[str, Any]:
+    """examples/erpnext as written, but for the test mail servers: each address a mailbox they
+    know, each server theirs with the same protocol and security (presets spelt out)."""
+    document: dict[str, Any] = {}
+    for file in sorted(EXAMPLE.glob("*.yaml")):
+        document.update(yaml.safe_load(file.read_text(encoding="utf-8")))
+    del document["targets"], document["version"]
+    smtp = {"starttls": servers.smtp.submission, "tls": servers.smtp.submissions}
+    incoming = {("imap", "tls"): servers.dovecot.imaps, ("pop3", "tls"): servers.dovecot.pop3s}
+    mailbox = {"info": ALICE, "invoices": ALICE, "support": BOB}
+    for key, account in document["accounts"].items():
+        account["address"] = mailbox[key]
+        account["password"] = "${env:PW_%s}" % mailbox[key].split("@")[0].upper()
+        if account.pop("preset", None) == "microsoft365":
+            account["outgoing"] = {"security": "starttls"}
+            if "incoming" not in account:
+                account["incoming"] = {"protocol": "imap", "security": "tls"}
+        account["outgoing"].update(host=servers.host, port=smtp[account["outgoing"]["security"]])
+        if account.get("incoming"):
+            inc = account["incoming"]
+            inc.update(host=servers.host, port=incoming[(inc.get("protocol", "imap"), inc["security"])])
+    return document
+
+
 @pytest.fixture
 def ws(frappe_server: FrappeServer, mail_servers: MailServers, tmp_path: Path) -> Workspace:  # noqa: F811
     key, secret = frappe_server.token.removeprefix("token ").split(":")
@@ -58,6 +85,18 @@ def applied(ws: Workspace, document: dict[str, Any]) -> None:
     run = ws.apply()
     assert run.code == 0, run
     assert ws.plan("--detailed-exitcode").code == 0
+
+
+def test_the_example_round_trips_and_plans_nothing_after(ws: Workspace, frappe_server: FrappeServer,
+                                                        mail_servers: MailServers) -> None:
+    ws.write(example_on(mail_servers))
+    assert "erpnext keeps no default_outgoing, display_name (account)" in ws.plan().out
+    applied(ws, example_on(mail_servers))
+    site = frappe_server.site
+    assert site.names(ACCOUNT) == ["info", "invoices", "support"]
+    assert [n for n in site.names(ACCOUNT) if site.doc(ACCOUNT, n)["default_outgoing"]] == ["invoices"]
+    support = site.doc(ACCOUNT, "support")
+    assert (support["use_imap"], support["use_ssl"], support["use_ssl_for_outgoing"], support["unreplied_for_mins"]) == (0, 1, 1, 480)
 
 
 def test_a_company_round_trips_and_plans_nothing_after(ws: Workspace, frappe_server: FrappeServer,
