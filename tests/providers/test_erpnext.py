@@ -335,3 +335,48 @@ def test_an_account_linked_to_an_email_domain_keeps_the_declared_servers(ws: Wor
     desk = site.doc(ACCOUNT, "desk")
     assert (desk.get("domain"), desk["smtp_server"], desk["signature"]) == (None, mail_servers.host, "Desk")
     assert ws.plan("--detailed-exitcode").code == 0
+
+
+def test_a_mask_is_never_written_back_and_an_update_sends_no_password(ws: Workspace, frappe_server: FrappeServer,
+                                                                     mail_servers: MailServers,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    document = company(mail_servers)
+    applied(ws, document)
+    sent: list[tuple[str, str, bytes]] = []
+    handle = frappe_server.handle
+
+    def spy(method: str, target: str, headers: Any, body: bytes) -> Any:
+        sent.append((method, target, body))
+        return handle(method, target, headers, body)
+
+    monkeypatch.setattr(frappe_server, "handle", spy)
+    document["accounts"]["info"]["signature"] = "Info desk"
+    ws.write(document)
+    assert ws.apply().code == 0
+    [put] = [body for method, _, body in sent if method == "PUT"]
+    assert b"password" not in put and b"**" not in put and b"Info desk" in put
+    assert frappe_server.site.password(ACCOUNT, "info") == mail_servers.users[ALICE]  # still stored
+
+
+def test_the_site_and_the_token_travel_as_frappe_wants(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import httpx
+
+    from mailconf.driver import DriverContext
+    from mailconf_providers.erpnext import ErpNextDriver, ErpNextSettings
+
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"data": []})
+
+    monkeypatch.setenv("K", "key1")
+    monkeypatch.setenv("S", "secret1")
+    settings = ErpNextSettings(url="https://erp.acme.example", api_key="${env:K}", api_secret="${env:S}",
+                               site="erp2.acme.example")
+    driver = ErpNextDriver(settings, DriverContext(tmp_path, "erp"), transport=httpx.MockTransport(answer))
+    assert driver.read({"account"}) == []
+    [request] = seen
+    assert request.headers["Authorization"] == "token key1:secret1"
+    assert request.headers["X-Frappe-Site-Name"] == "erp2.acme.example"
+    assert request.url.raw_path.startswith(b"/api/resource/Email%20Account?")
