@@ -13,7 +13,7 @@ Documented Frappe v15 behaviour it relies on (research: apis.md section 1, erpne
   set. So a create is staged: POST the account awaiting its password, then PUT the password with
   `awaiting_password: 0` in a save that logs in. A refused login rolls back only that save: the
   account stays awaiting its password, which `read` reports as "no password stored", so the next
-  plan sets exactly the password (and the default flags) again. Nothing is half-written.
+  plan sets exactly the password (and `default_incoming`) again. Nothing is half-written.
 - Errors carry `exc_type` and `_server_messages` (a JSON string of JSON strings); the red ones
   become the change's message, HTML stripped. 401 is a bad API key, except "Password not found"
   (an account saved with no password stored), told apart.
@@ -27,8 +27,10 @@ Documented Frappe v15 behaviour it relies on (research: apis.md section 1, erpne
 - An account linked to an `Email Domain` takes the domain's server fields on every save. This
   driver never links one, and unlinks (`domain: null`) each account it writes, so a declared
   server is never silently replaced; it manages no `Email Domain` records.
-- Not sent: update compare-and-set (v15's PUT checks `modified` against its own read, not the
-  client's), OAuth, Frappe Mail, `append_to` routing (kept as it is).
+- Not done: compare-and-set on account updates (the research reads v15's PUT as comparing
+  `modified` with its own read, not the client's, so there is nothing to send; the default
+  outgoing account alone is checked by a read first), OAuth, Frappe Mail, `append_to` routing
+  (kept as it is). Every answer is parsed into the documented `{"data": ...}` envelope.
 
 Versions: v14 and v15 share the REST v1 routes, the masking and the live login used here (v14 not
 verified against a site). v16 (develop) adds `validate_ssl_certificate`, `api_key`/`api_secret`,
@@ -40,10 +42,10 @@ from __future__ import annotations
 import json
 import re
 import urllib.parse
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from mailconf.driver import Action, Change, ChangeResult, Driver, DriverContext, DriverSettings, Fields, Resource
 from mailconf.errors import DriverError
@@ -119,10 +121,10 @@ class ErpNextDriver(Driver):
 
     # --- read ---
 
-    def read(self, kinds: Sequence[str] | frozenset[str]) -> list[Resource]:
+    def read(self, kinds: Collection[str]) -> list[Resource]:
         if not {"account", "primary_sender"} & set(kinds):
             return []
-        docs = {name: self._call("GET", _doc(name)).json()["data"] for name in self._names()}
+        docs = {name: self._call("GET", _doc(name)).parse(_One).data for name in self._names()}
         found = [Resource("account", name, _account_fields(doc)) for name, doc in docs.items()] if "account" in kinds else []
         senders = [name for name, doc in docs.items() if _int(doc.get("default_outgoing"))]
         if "primary_sender" in kinds and senders:
@@ -135,8 +137,8 @@ class ErpNextDriver(Driver):
         while True:
             query = urllib.parse.urlencode({"fields": '["name"]', "order_by": "name asc",
                                             "limit_start": len(names), "limit_page_length": PAGE})
-            page = self._call("GET", f"{ACCOUNTS}?{query}").json()["data"]
-            names += [str(row["name"]) for row in page]
+            page = self._call("GET", f"{ACCOUNTS}?{query}").parse(_Many).data
+            names += [row.name for row in page]
             if len(page) < PAGE:
                 return names
 
@@ -185,7 +187,7 @@ class ErpNextDriver(Driver):
 
     def _folders(self, name: str, folder: str) -> list[dict[str, Any]]:
         """The account's IMAP Folder rows with the first one renamed: the others and `append_to` stay."""
-        rows = self._call("GET", _doc(name)).json()["data"].get("imap_folder") or []
+        rows = self._call("GET", _doc(name)).parse(_One).data.get("imap_folder") or []
         keep = [{k: row.get(k) for k in ("name", "folder_name", "append_to")} for row in rows]
         return [{**(keep[0] if keep else {}), "folder_name": folder}, *keep[1:]]
 
@@ -194,7 +196,7 @@ class ErpNextDriver(Driver):
         that one again, logging in). A removed primary sender clears the flag where it is. The holder
         is checked first, so a change made by hand since the plan fails instead of being overwritten."""
         query = urllib.parse.urlencode({"filters": '[["default_outgoing", "=", 1]]', "limit_page_length": 0})
-        holders = sorted(str(row["name"]) for row in self._call("GET", f"{ACCOUNTS}?{query}").json()["data"])
+        holders = sorted(row.name for row in self._call("GET", f"{ACCOUNTS}?{query}").parse(_Many).data)
         expected = [change.live.fields["account"]] if change.live is not None else []
         if holders != expected:
             now = ", ".join(holders) or "none"
@@ -221,6 +223,22 @@ class ErpNextDriver(Driver):
             return self._http.request(method, path, json_body=body, secret_headers={"Authorization": token})
         except HttpError as exc:
             raise _refusal(exc, settings.url, account, stage) from None
+
+
+class _Row(BaseModel):
+    name: str
+
+
+class _Many(BaseModel):
+    """A list answer: `{"data": [{"name": ...}, ...]}`."""
+
+    data: list[_Row]
+
+
+class _One(BaseModel):
+    """A document answer: `{"data": {...}}`."""
+
+    data: dict[str, Any]
 
 
 class _Gone(DriverError):
@@ -302,7 +320,7 @@ def _account_fields(doc: dict[str, Any]) -> Fields:
         incoming = {"protocol": protocol, "host": str(doc.get("email_server") or "").rstrip("."),
                     "port": _int(doc.get("incoming_port")) or _INCOMING_PORT[(protocol, security)],
                     "security": security,
-                    "folder": str(rows[0]["folder_name"]) if protocol == "imap" and rows else "INBOX"}
+                    "folder": str(rows[0].get("folder_name") or "INBOX") if protocol == "imap" and rows else "INBOX"}
     fields.update(outgoing=outgoing, incoming=incoming,
                   signature=doc.get("signature") if flag("add_signature") and doc.get("signature") else None,
                   notify_if_unreplied={"minutes": _int(doc.get("unreplied_for_mins")),

@@ -380,3 +380,22 @@ def test_the_site_and_the_token_travel_as_frappe_wants(tmp_path: Path, monkeypat
     assert request.headers["Authorization"] == "token key1:secret1"
     assert request.headers["X-Frappe-Site-Name"] == "erp2.acme.example"
     assert request.url.raw_path.startswith(b"/api/resource/Email%20Account?")
+
+
+@pytest.mark.parametrize("body", [{"data": {"name": "x"}}, {"message": []}, [], {"data": [{"email_id": "a@b.c"}]}],
+                         ids=["a document", "no data", "a list", "rows without name"])
+def test_an_answer_not_shaped_like_frappe_fails_with_a_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               body: Any) -> None:
+    import httpx
+
+    from mailconf.driver import DriverContext
+    from mailconf.errors import DriverError
+    from mailconf_providers.erpnext import ErpNextDriver, ErpNextSettings
+
+    monkeypatch.setenv("K", "key1")
+    monkeypatch.setenv("S", "secret1")
+    settings = ErpNextSettings(url="https://erp.acme.example", api_key="${env:K}", api_secret="${env:S}")
+    driver = ErpNextDriver(settings, DriverContext(tmp_path, "erp"),
+                           transport=httpx.MockTransport(lambda request: httpx.Response(200, json=body)))
+    with pytest.raises(DriverError, match="not shaped as documented"):
+        driver.read({"account"})
