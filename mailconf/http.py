@@ -188,7 +188,8 @@ class _Answer:
 class HttpClient:
     """Requests to one service at `base_url`; pooled connections, TLS verified, no redirects followed.
 
-    `timeout` bounds each network step, `deadline` a whole request (retries included). `sleep` and
+    `timeout` bounds each network step, `deadline` a whole request (retries included). `verify=False`
+    turns the TLS certificate check off (a target's explicit choice, for a self-signed site). `sleep` and
     `transport` are for tests (an `httpx.MockTransport` needs no server). Proxies and a private CA
     come from the environment as httpx reads them (HTTPS_PROXY, SSL_CERT_FILE).
     """
@@ -204,6 +205,7 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        verify: bool = True,
     ) -> None:
         import httpx
 
@@ -212,7 +214,7 @@ class HttpClient:
         self.max_attempts, self.max_body = max_attempts, max_body
         self._sleep = sleep
         self._client = httpx.Client(
-            headers=dict(headers or {}), follow_redirects=False, verify=True, transport=transport
+            headers=dict(headers or {}), follow_redirects=False, verify=verify, transport=transport
         )
         _redact_httpx_log(httpx)
         if (warning := plain_http_warning(self.base_url)) is not None:

@@ -16,7 +16,7 @@ from mailconf.validate import validate
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 BROKEN = sorted((EXAMPLES / "broken").iterdir())
-CLEAN = [EXAMPLES / "acme", *sorted((EXAMPLES / "consultant" / "customers").iterdir())]
+CLEAN = [EXAMPLES / "acme", EXAMPLES / "erpnext", *sorted((EXAMPLES / "consultant" / "customers").iterdir())]
 _EXPECT = re.compile(r"^# expect: (?P<code>[a-z0-9-]+) (?P<line>\d+):(?P<column>\d+)$")
 
 

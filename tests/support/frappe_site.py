@@ -182,7 +182,9 @@ class FrappeSite:
     @contextmanager
     def _transaction(self) -> Iterator[None]:
         with self.lock:
-            docs, auth = copy.deepcopy(self._docs), dict(self._auth)
+            # A stored document is never changed in place (a save stores a fresh copy, `_write`), so
+            # copying the mappings is a full snapshot, at a cost that does not grow with each document.
+            docs, auth = {doctype: dict(stored) for doctype, stored in self._docs.items()}, dict(self._auth)
             try:
                 yield
             except BaseException:
