@@ -151,7 +151,8 @@ class Driver(ABC):
     #: A desired field outside this set is dropped before the diff, and the plan says so once.
     fields: ClassVar[Mapping[str, frozenset[str]]] = {}
     #: How many `apply` calls the engine may make at once on this driver object (see the module doc).
-    max_concurrency: ClassVar[int] = 1
+    #: A driver may set it per object from its settings (erpnext's `concurrency`): the engine reads the object's.
+    max_concurrency: int = 1
 
     def __init__(self, settings: DriverSettings, context: DriverContext) -> None:
         self.settings = settings
