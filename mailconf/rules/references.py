@@ -15,13 +15,13 @@ Failing::
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 
 from mailconf.diagnostics import Severity
 from mailconf.endpoints import receives, sends
 from mailconf.model import Account, Manifest
 from mailconf.rules import Problem
+from mailconf.suggest import Suggester
 from mailconf.yamlsource import Path_
 
 ID = "reference"
@@ -29,27 +29,27 @@ SEVERITY = Severity.ERROR
 
 
 def check(manifest: Manifest) -> Iterator[Problem]:
+    accounts, employees = Suggester(manifest.accounts), Suggester(manifest.employees)
     for name, project in manifest.projects.items():
         for doc_type, account in project.senders.items():
-            yield from _account(manifest, ("projects", name, "senders", doc_type), account, sends, "send")
+            yield from _account(manifest, accounts, ("projects", name, "senders", doc_type), account, sends, "send")
     for employee_id, employee in manifest.employees.items():
         if employee.mailbox is not None:
-            yield from _account(manifest, ("employees", employee_id, "mailbox"), employee.mailbox, receives, "receive")
+            yield from _account(manifest, accounts, ("employees", employee_id, "mailbox"), employee.mailbox, receives, "receive")
     for inbox_name, inbox in manifest.team_inboxes.items():
-        yield from _account(manifest, ("team_inboxes", inbox_name, "account"), inbox.account, receives, "receive")
+        yield from _account(manifest, accounts, ("team_inboxes", inbox_name, "account"), inbox.account, receives, "receive")
         for index, member in enumerate(inbox.members):
             if member not in manifest.employees:
-                yield Problem(("team_inboxes", inbox_name, "members", index), f"member {member!r} is not an employee{_hint(member, manifest.employees)}")
+                yield Problem(("team_inboxes", inbox_name, "members", index), f"member {member!r} is not an employee{_hint(employees(member))}")
 
 
-def _account(manifest: Manifest, path: Path_, name: str, capable: Callable[[Account], bool], verb: str) -> Iterator[Problem]:
+def _account(manifest: Manifest, closest: Suggester, path: Path_, name: str, capable: Callable[[Account], bool], verb: str) -> Iterator[Problem]:
     account = manifest.accounts.get(name)
     if account is None:
-        yield Problem(path, f"{name!r} is not an account{_hint(name, manifest.accounts)}")
+        yield Problem(path, f"{name!r} is not an account{_hint(closest(name))}")
     elif not capable(account):
         yield Problem(path, f"account {name!r} cannot {verb}: give it {'an outgoing' if verb == 'send' else 'an incoming'} server or a preset")
 
 
-def _hint(name: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(known), n=1)
-    return f": did you mean {close[0]!r}?" if close else ": declare it or fix the name"
+def _hint(close: str | None) -> str:
+    return f": did you mean {close!r}?" if close else ": declare it or fix the name"

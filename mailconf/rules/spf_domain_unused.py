@@ -17,13 +17,13 @@ Failing (a warning)::
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 
 from mailconf.diagnostics import Severity
 from mailconf.endpoints import sends
 from mailconf.model import Manifest, domain_key
 from mailconf.rules import Problem
+from mailconf.suggest import Suggester
 
 ID = "spf-domain-unused"
 SEVERITY = Severity.WARNING
@@ -39,8 +39,8 @@ def check(manifest: Manifest) -> Iterator[Problem]:
             del unused[domain]
     if not unused:
         return
-    sending = sorted({domain_key(a.address.rpartition("@")[2]) for a in manifest.accounts.values() if sends(a)})
+    closest = Suggester(sorted({domain_key(a.address.rpartition("@")[2]) for a in manifest.accounts.values() if sends(a)}), cutoff=0.8)
     for key, domain in unused.items():
-        close = difflib.get_close_matches(key, sending, n=1, cutoff=0.8)
-        hint = f"did you mean {close[0]!r}?" if close else "check the domain, or remove the record if nothing sends from it"
+        close = closest(key)
+        hint = f"did you mean {close!r}?" if close else "check the domain, or remove the record if nothing sends from it"
         yield Problem(("spf", domain), f"no account sends from {domain}: {hint}", key=True)
