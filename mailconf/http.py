@@ -86,6 +86,19 @@ def display_url(url: str) -> str:
     return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
+def base_url(url: str, what: str, *, path: bool = True) -> str:
+    """A REST driver's `url` setting, checked: http(s) with a host, and no query, fragment or
+    credentials (they would travel in logs and error messages); no path either unless `path`.
+    For a settings model's validator: raises ValueError with what to write instead."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"must be the http:// or https:// address of {what}")
+    if parts.query or parts.fragment or parts.username or parts.password or (not path and parts.path.strip("/")):
+        extras = "query, fragment or credentials" if path else "path, query, fragment or credentials"
+        raise ValueError(f"must be the address of {what} alone, without {extras}")
+    return url.rstrip("/")
+
+
 def is_loopback(host: str) -> bool:
     host = host.strip("[]").rstrip(".").lower()
     if host == "localhost" or host.endswith(".localhost"):

@@ -49,7 +49,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from mailconf.driver import Action, Change, ChangeResult, Driver, DriverContext, DriverSettings, Fields, Resource
 from mailconf.errors import DriverError
-from mailconf.http import HttpClient, HttpError, Response, excerpt
+from mailconf.http import HttpClient, HttpError, Response, base_url, excerpt
 from mailconf.secrets import Secret
 
 from ._dns import SecretReference
@@ -86,12 +86,7 @@ class ErpNextSettings(DriverSettings):
     @field_validator("url")
     @classmethod
     def _http_url(cls, url: str) -> str:
-        parts = urllib.parse.urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("must be the http:// or https:// address of the ERPNext site")
-        if parts.path.strip("/") or parts.query or parts.fragment or parts.username or parts.password:
-            raise ValueError("must be the site's address alone (https://erp.example.com), without path or credentials")
-        return url.rstrip("/")
+        return base_url(url, "the ERPNext site (https://erp.example.com)", path=False)
 
 
 class ErpNextDriver(Driver):

@@ -33,7 +33,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from mailconf.driver import DriverContext, DriverSettings
 from mailconf.errors import DriverError
-from mailconf.http import HttpClient, HttpError, Response, excerpt
+from mailconf.http import HttpClient, HttpError, Response, base_url, excerpt
 
 from ._dns import (
     ConflictError,
@@ -81,12 +81,7 @@ class PowerDnsSettings(DnsSettings):
     @field_validator("url")
     @classmethod
     def _http_url(cls, url: str) -> str:
-        parts = urllib.parse.urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("must be the http:// or https:// address of the PowerDNS webserver")
-        if parts.query or parts.fragment or parts.username or parts.password:
-            raise ValueError("must be the address of the PowerDNS webserver, without query, fragment or credentials")
-        return url.rstrip("/")
+        return base_url(url, "the PowerDNS webserver")
 
 
 class PowerDnsDriver(SpfTxtDriver):
