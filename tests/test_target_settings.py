@@ -30,3 +30,10 @@ def test_unknown_driver_names_the_installed_ones(tmp_path: Path) -> None:
 def test_literal_secret_in_driver_settings_is_reported_once(tmp_path: Path) -> None:
     found = _codes(tmp_path, "version: 1\ntargets:\n  dns:\n    driver: powerdns\n    settings: {url: 'http://127.0.0.1:8081', zones: [acme.example], api_key: hunter2}\n")
     assert [(code, line) for code, line, _, _ in found] == [("literal-secret", 5)]
+
+
+def test_a_setting_a_driver_validator_refuses_says_why_in_its_own_words(tmp_path: Path) -> None:
+    for url in ("ftp://pdns.acme.example", "https://user:pw@pdns.acme.example", "https://pdns.acme.example/?key=x"):
+        text = f"version: 1\ntargets:\n  dns: {{driver: powerdns, settings: {{url: '{url}', zones: [acme.example], api_key: '${{env:K}}'}}}}\n"
+        [(code, _, _, message)] = [f for f in _codes(tmp_path, text) if f[0] == "target-settings"]
+        assert "must be" in message and "PowerDNS webserver" in message and "Value error" not in message

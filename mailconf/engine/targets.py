@@ -41,5 +41,5 @@ def open_target(name: str, target: Target, base_dir: Path) -> Driver:
     try:
         settings = cls.Settings.model_validate(target.settings)
     except ValidationError as exc:  # validate reports these with locations; this guards direct use
-        raise ManifestError(f"target {name!r}: invalid settings: {exc.errors(include_url=False)[0]['msg']}") from None
+        raise ManifestError(f"target {name!r}: invalid settings: {exc.errors(include_url=False)[0]['msg'].removeprefix('Value error, ')}") from None
     return cls(settings, DriverContext(base_dir=base_dir, target=name))

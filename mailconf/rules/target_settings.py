@@ -46,5 +46,5 @@ def check(manifest: Manifest) -> Iterator[Problem]:
                     continue  # literal-secret reports it
                 path = (*base, "settings", *error["loc"])
                 field = ".".join(str(p) for p in error["loc"]) or "settings"
-                detail = "unknown setting" if error["type"] == "extra_forbidden" else error["msg"]
+                detail = "unknown setting" if error["type"] == "extra_forbidden" else error["msg"].removeprefix("Value error, ")
                 yield Problem(path, f"{target.driver} setting {field}: {detail}", key=error["type"] == "extra_forbidden")
