@@ -64,9 +64,14 @@ def apply_plan(
     show(reviewed)
     if reviewed.blockers:
         return ApplyOutcome(reviewed, Outcome.BLOCKED)
-    if plan.has_changes and saved is None and not confirm(reviewed):
+    if _writes(plan) and saved is None and not confirm(reviewed):
         return ApplyOutcome(reviewed, Outcome.CANCELLED)
     results: list[ChangeResult] = []
     for target_plan in plan.targets:
         results += apply_target(target_plan, workspace.target(target_plan.target).driver, workspace.state, report, concurrency)
     return ApplyOutcome(reviewed, Outcome.APPLIED, results)
+
+
+def _writes(plan: Plan) -> bool:
+    """Whether a change goes to a driver: steps for a person are only printed, so they need no "yes"."""
+    return any(change.address not in target.manual for target in plan.targets for change in target.changes)

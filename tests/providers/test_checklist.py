@@ -203,3 +203,17 @@ def test_on_a_terminal_confirm_shows_the_steps_and_records_only_on_yes(cli: Cli,
     assert "spf/acme.example: Publish the SPF record of acme.example for Billit" in out and "Traceback" not in out
     assert (code == 0) is recorded
     assert (cli("plan", "--detailed-exitcode")[0] == 0) is recorded
+
+
+def test_apply_on_a_terminal_asks_nothing_when_every_change_is_a_step_for_a_person(cli: Cli) -> None:
+    import pty
+
+    controller, terminal = pty.openpty()  # stdin is a terminal: apply would ask if it had anything to apply itself
+    try:
+        env = {**os.environ, "BILLIT_PW": cli.password, "NO_COLOR": "1"}
+        done = subprocess.run([sys.executable, "-m", "mailconf", "apply"], cwd=cli.root, env=env, stdin=terminal, capture_output=True, text=True, timeout=60)
+    finally:
+        os.close(terminal)
+        os.close(controller)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Apply these changes?" not in done.stdout and "pending" in done.stdout
