@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,17 @@ import yaml
 from mailconf.cli import main
 
 SECRET = "pa55-Known-Secret-value"
+
+
+def read_until_closed(controller: int, output: bytes = b"") -> str:
+    """Everything a process shows on a pseudo-terminal until it exits, `output` read so far first."""
+    try:
+        while chunk := os.read(controller, 4096):
+            output += chunk
+    except OSError:  # the terminal closes with the process
+        pass
+    os.close(controller)
+    return output.decode()
 
 
 def account(address: str, **extra: Any) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.engine.conftest import SECRET, manifest
+from tests.engine.conftest import SECRET, manifest, read_until_closed
 
 
 def on_a_terminal(argv: list[str], keys: bytes, **env: str) -> tuple[int, str]:
@@ -24,13 +24,7 @@ def on_a_terminal(argv: list[str], keys: bytes, **env: str) -> tuple[int, str]:
         output += os.read(controller, 4096)
     os.write(controller, keys)
     code = proc.wait(timeout=60)
-    try:
-        while chunk := os.read(controller, 4096):
-            output += chunk
-    except OSError:  # the terminal closes with the process
-        pass
-    os.close(controller)
-    return code, output.decode()
+    return code, read_until_closed(controller, output)
 
 
 def _apply_on_a_terminal(root: Path, keys: bytes) -> tuple[int, str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.engine.conftest import SECRET, Workspace, manifest
+from tests.engine.conftest import SECRET, Workspace, manifest, read_until_closed
 
 
 def _protected_then_removed(ws: Workspace) -> None:
@@ -157,15 +157,9 @@ def _run_on_a_terminal(root: Path, *argv: str, env: dict[str, str]) -> str:
     controller, terminal = pty.openpty()
     proc = subprocess.Popen([sys.executable, "-m", "mailconf", *argv], stdout=terminal, stderr=terminal, stdin=subprocess.DEVNULL, env=env, cwd=root)
     os.close(terminal)
-    output = b""
-    try:
-        while chunk := os.read(controller, 4096):
-            output += chunk
-    except OSError:  # the terminal closes with the process
-        pass
-    os.close(controller)
+    output = read_until_closed(controller)
     proc.wait(timeout=60)
-    return output.decode()
+    return output
 
 
 @pytest.mark.parametrize("verb", [["plan", "."], ["validate", "."], ["apply", ".", "--auto-approve"]])
