@@ -310,14 +310,17 @@ def test_send_test_to_delivers_a_mail(mail_servers: MailServers, manifest: Manif
 
 @pytest.mark.parametrize("incoming", [imap, pop3], ids=["imap", "pop3"])
 def test_the_round_trip_finds_its_mail_and_deletes_it(mail_servers: MailServers, manifest: Manifest, incoming: Callable[..., dict[str, Any]]) -> None:
+    kept = _imap_append_flagged_deleted(mail_servers, BOB)  # a mail another client marked deleted, not yet expunged
     manifest.add("roundtrip", mail_servers.users[BOB], address=BOB, outgoing=smtp(mail_servers, "tls"), incoming=incoming(mail_servers, "tls"))
     code, document, _ = manifest.run("--roundtrip", ca=mail_servers.cafile)
     [mail] = [c for c in document["accounts"][0]["checks"] if c["service"] == "mail"]
     assert code == 0, mail
     assert [p["phase"] for p in mail["phases"]] == ["send", "arrive", "delete"]
     assert re.fullmatch(r"after \d+\.\d\d s", mail["phases"][1]["detail"])
-    message_id = mail["phases"][2]["detail"]
-    assert not _imap_uids(mail_servers, BOB, message_id), "the round-trip mail was not deleted"
+    message_id, outcome = mail["phases"][2]["detail"].split(": ", 1)
+    assert outcome == "deleted" and not _imap_uids(mail_servers, BOB, message_id), "the round-trip mail was not deleted"
+    assert _imap_uids(mail_servers, BOB, kept), "the round trip expunged a mail that was not its own"
+    _imap_delete(mail_servers, BOB, kept)
 
 
 def test_a_round_trip_needs_a_working_mailbox(mail_servers: MailServers, manifest: Manifest) -> None:
@@ -453,6 +456,16 @@ def _imap_uids(servers: MailServers, user: str, message_id: str) -> list[bytes]:
         box.login(user, servers.users[user])
         box.select("INBOX")
         return (box.uid("SEARCH", "HEADER", "Message-ID", f'"{message_id}"')[1][0] or b"").split()
+
+
+def _imap_append_flagged_deleted(servers: MailServers, user: str) -> str:
+    """Put a mail flagged \\Deleted (as a client that marks instead of removing leaves it) in `user`'s INBOX."""
+    message_id = f"<kept-{time.time_ns()}@test.example>"
+    text = f"From: x@test.example\r\nTo: {user}\r\nSubject: kept\r\nMessage-ID: {message_id}\r\n\r\nkeep me\r\n"
+    with imaplib.IMAP4_SSL("127.0.0.1", servers.dovecot.imaps, ssl_context=ssl.create_default_context(cafile=servers.cafile), timeout=10) as box:
+        box.login(user, servers.users[user])
+        box.append("INBOX", "(\\Deleted)", None, text.encode())
+    return message_id
 
 
 def _arrives(servers: MailServers, user: str, message_id: str) -> bool:

@@ -75,9 +75,15 @@ class ImapClient:
         uids = (data[0] or b"").split()
         return uids[0].decode() if uids else None
 
-    def delete(self, uid: str) -> None:
+    def delete(self, uid: str) -> str:
+        """Remove the test mail alone. A plain EXPUNGE would also remove every other mail a client
+        left flagged \\Deleted, so without UIDPLUS (RFC 4315 UID EXPUNGE) the mail stays flagged."""
         self._imap.uid("STORE", uid, "+FLAGS", "(\\Deleted)")
-        self._imap.expunge()
+        _, data = self._imap.capability()  # asked again: many servers list UIDPLUS only after login
+        if b"UIDPLUS" in (data[0] or b"").upper().split():
+            self._imap.uid("EXPUNGE", uid)
+            return "deleted"
+        return "flagged \\Deleted (the server has no UID EXPUNGE: the next expunge by a client removes it)"
 
     def close(self) -> None:
         if self._imap.state == "LOGOUT":  # closed already

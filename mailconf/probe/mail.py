@@ -57,5 +57,4 @@ def roundtrip(smtp: SmtpClient, message: EmailMessage, sender: str, mailbox: Mai
                 mailbox = reopen()
         note.detail = f"after {time.monotonic() - sent:.2f} s"
     with check.phase("delete", _explain) as note:
-        mailbox.delete(found)
-        note.detail = message_id
+        note.detail = f"{message_id}: {mailbox.delete(found)}"

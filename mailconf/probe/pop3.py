@@ -75,8 +75,9 @@ class Pop3Client:
             known.add(uid)
         return None
 
-    def delete(self, number: int) -> None:
+    def delete(self, number: int) -> str:
         self._pop.dele(number)
+        return "deleted"
 
     def close(self) -> None:
         if self._pop.sock is None:  # closed already
