@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from mailconf import rules
 from mailconf.diagnostics import Diagnostic, Severity
 from mailconf.errors import UsageError
+from mailconf.secrets import SECRET_NAME
 from mailconf.model import EMAIL_PATTERN, HOST_PATTERN, NAME_PATTERN, DOMAIN_PATTERN, Manifest
 from mailconf.sources import ManifestSource, collection, manifest_roots, read_manifest
 
@@ -159,6 +160,8 @@ def _message(error: Any, path: tuple[Any, ...]) -> str:
     expected = _EXPECTED.get(kind)
     found = error.get("input")
     if expected and (isinstance(found, dict | list | datetime.date) or kind in ("model_type", "dict_type", "list_type")):
+        if any(isinstance(part, str) and SECRET_NAME.search(part) for part in path):  # what is written there may be the password
+            return f"{name}: expected {expected}, found {_kind(found)} (not shown: it may be a secret): write a reference, ${{env:NAME}} or ${{file:PATH}}"
         return f"{name}: {_wrong_shape(expected, found, path)}"
     return f"{name}: {error['msg'][0].lower()}{error['msg'][1:]}"
 

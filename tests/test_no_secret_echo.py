@@ -105,3 +105,26 @@ def test_only_values_long_enough_to_mean_something_are_redacted(tmp_path: Path, 
     for name in ("MC_ECHO_SHORT", "MC_ECHO_LONG"):
         resolve(f"${{env:{name}}}", tmp_path)
     assert redact("mailconf: mail1 mail12 mail123") == "mailconf: mail1 (sensitive) (sensitive)3"
+
+
+@pytest.mark.parametrize(
+    ("where", "written"),
+    [
+        ("password", "[Hunter2-in-a-list]"),
+        ("password", "{Hunter2-as-key: Hunter2-as-value}"),
+        ("password", "[{Hunter2-nested: x}]"),
+        ("tsig_secret", "[Hunter2-in-a-list]"),
+    ],
+)
+def test_a_literal_password_of_the_wrong_shape_is_reported_without_its_value(tmp_path: Path, capsys, where: str, written: str) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "m.yaml"
+    if where == "password":
+        path.write_text(f"version: 1\naccounts:\n  a: {{address: a@acme.example, preset: gmail, password: {written}}}\n")
+    else:
+        path.write_text(
+            "version: 1\ntargets:\n  dns: {driver: rfc2136, settings: {server: 127.0.0.1, zones: [acme.example], "
+            f"tsig: {{name: k, secret: {written}}}}}}}\n"
+        )
+    for fmt in ("text", "json", "github"):
+        assert main(["validate", str(path), "--format", fmt]) == 1
+        assert "Hunter2" not in capsys.readouterr().out
