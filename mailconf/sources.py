@@ -12,6 +12,9 @@ each top-level entry came from, so a diagnostic on the merged value finds its fi
 
 from __future__ import annotations
 
+import os
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -121,7 +124,39 @@ def read_manifest(root: Path) -> ManifestSource:
         source.diagnostics.append(Diagnostic("io", Severity.ERROR, message, str(root), 1, 1, ()))
     for path in paths:
         _add_file(source, path)
+    if root.is_dir():
+        source.diagnostics.extend(_unread_manifest_files(root))
     return source
+
+
+# A top-level key only a mailconf manifest has (docker-compose and CI files have `version:` too).
+_MAILCONF_KEY = re.compile(rb"^(?:" + b"|".join(k.encode() for k in (*RESOURCE_SECTIONS, *SINGLETONS)) + rb")\s*:", re.MULTILINE)
+_SNIFF_BYTES = 65536
+
+
+def _unread_manifest_files(root: Path) -> Iterator[Diagnostic]:
+    """Files below a manifest directory that look like parts of it. Subdirectories are not read
+    (another tool's YAML lives there), so a manifest file moved into one would vanish from the
+    manifest silently, and plan would delete what it declared: each is an error instead."""
+    for directory, subdirectories, files in os.walk(root):
+        subdirectories[:] = [d for d in subdirectories if not d.startswith(".")]
+        if Path(directory) == root:
+            continue
+        for name in sorted(files):
+            path = Path(directory) / name
+            if path.suffix not in YAML_SUFFIXES or name.startswith(".") or not path.is_file():
+                continue
+            try:
+                with path.open("rb") as file:
+                    head = file.read(_SNIFF_BYTES)
+            except OSError:
+                continue
+            if _MAILCONF_KEY.search(head):
+                message = (
+                    f"this looks like part of the manifest {root}, but files in its subdirectories are not read: "
+                    f"move it into {root}, or out of it if it is an old copy"
+                )
+                yield Diagnostic("manifest-subdirectory", Severity.ERROR, message, str(path), 1, 1, ())
 
 
 def _add_file(source: ManifestSource, path: Path) -> None:

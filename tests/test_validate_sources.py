@@ -25,7 +25,6 @@ def test_resources_merge_across_files(write, found):
     [
         ("deploy/docker-compose.yml", "version: '3.8'\nservices:\n  web: {image: nginx}\n"),
         (".github/workflows/ci.yml", "on: push\njobs: {}\n"),
-        ("old/accounts.yaml", "version: 1\n" + ACCOUNT.format(name="a")),  # would be a duplicate-resource if read
         ("notes/broken.yaml", "a: [1,\n"),
     ],
 )
@@ -35,6 +34,15 @@ def test_subdirectories_of_a_manifest_are_not_read(write, clean, name, text):
     write(text, f"m/{name}")
     result = validate([root])
     assert result.diagnostics == [] and result.files == 2 and len(result.results) == 1
+
+
+@pytest.mark.parametrize("name", ["old/accounts.yaml", "accounts/more.yml", "a/b/deep.yaml"])
+def test_a_manifest_file_in_a_subdirectory_is_an_error_not_silently_left_out(write, clean, name):
+    # Left out silently, what it declares would be deleted by the next apply.
+    root = write(clean, "m/main.yaml").parent
+    moved = write("accounts:\n" + ACCOUNT.format(name="b").split("accounts:\n", 1)[-1], f"m/{name}")
+    result = validate([root])
+    assert [(d.code, d.file) for d in result.diagnostics] == [("manifest-subdirectory", str(moved))]
 
 
 def test_a_collection_validates_each_manifest_on_its_own(write, clean):
@@ -53,7 +61,8 @@ def test_a_collection_validates_each_manifest_on_its_own(write, clean):
 def test_a_directory_with_yaml_of_its_own_is_a_manifest_not_a_collection(write, clean, found):
     root = write(clean, "m/main.yaml").parent
     write("version: 1\naccounts: {x: 1}\n", "m/customer/m.yaml")
-    assert found(root) == []
+    # not validated as a manifest of its own (its `x: 1` would be a schema error), but not left out silently either
+    assert found(root) == [("manifest-subdirectory", 1, 1)]
 
 
 def test_plan_or_apply_on_a_collection_is_a_usage_error(write, clean, capsys):
