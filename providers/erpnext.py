@@ -336,6 +336,15 @@ def _int(value: Any) -> int:
 # --- errors ---
 
 
+def _exception_text(body: bytes) -> str:
+    """The `exception` line of a Frappe error body, or "" when the body is not the JSON it should be."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return ""
+    return excerpt(str(data.get("exception", ""))) if isinstance(data, dict) else ""
+
+
 def server_messages(body: bytes) -> tuple[str, list[str]]:
     """`exc_type` and the red messages of a Frappe error body (`_server_messages` is a JSON string
     of a JSON list of JSON strings), HTML stripped; the exception text when no message says more."""
@@ -393,7 +402,7 @@ def _refusal(exc: HttpError, url: str, change: Change | None, stage: str) -> Dri
             problem = f"ERPNext could not reach the {server}"
         return DriverError(f"{problem} ({said}){_stage_note(stage)}")
     if exc.status == 500 and b"Invalid Mail Server" in exc.body:  # an OSError escaped the incoming login
-        detail = excerpt(str(json.loads(exc.body).get("exception", ""))) if exc.body.startswith(b"{") else ""
+        detail = _exception_text(exc.body)
         return DriverError(f"ERPNext could not reach the {_server(fields, False)} ({detail or said}){_stage_note(stage)}")
     if exc_type == "UniqueValidationError":
         return DriverError(f"{where}: another account already has the address {fields.get('address')} with the same "

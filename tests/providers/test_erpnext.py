@@ -399,3 +399,12 @@ def test_an_answer_not_shaped_like_frappe_fails_with_a_message(tmp_path: Path, m
                            transport=httpx.MockTransport(lambda request: httpx.Response(200, json=body)))
     with pytest.raises(DriverError, match="not shaped as documented"):
         driver.read({"account"})
+
+
+@pytest.mark.parametrize("body", [b'{"exception": "OSError: Invalid Mail Server', b"<html>Invalid Mail Server</html>", b'{"exc_type": "x"} Invalid Mail Server'])
+def test_a_truncated_or_foreign_500_body_is_one_readable_refusal_not_a_crash(body: bytes) -> None:
+    from mailconf.http import HttpError
+    from mailconf_providers.erpnext import _refusal
+
+    refusal = _refusal(HttpError("500", 500, body), "https://erp.acme.example", None, "save")
+    assert "could not reach" in str(refusal)
