@@ -93,7 +93,12 @@ def _rename_note(change: Change, review: TargetReview) -> str:
 def step_lines(step: ManualStep, indent: str, verify: str = "Verify: ") -> list[str]:
     """A manual step as text: its numbered instructions, then how it is verified (markdown makes that
     line a bullet, so it does not run on into the last instruction)."""
-    return [f"{indent}{number}. {line}" for number, line in enumerate(step.instructions, 1)] + [f"{indent}{verify}{step.verification}"]
+    lines = []
+    for number, instruction in enumerate(step.instructions, 1):
+        prefix = f"{indent}{number}. "
+        # a multi-line value (a signature) stays inside its item: later lines never start a new one
+        lines.append(prefix + instruction.replace("\n", "\n" + " " * len(prefix)))
+    return lines + [f"{indent}{verify}{step.verification}"]
 
 
 def ignored_line(t: TargetPlan) -> str:

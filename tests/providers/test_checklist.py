@@ -217,3 +217,16 @@ def test_apply_on_a_terminal_asks_nothing_when_every_change_is_a_step_for_a_pers
         os.close(controller)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Apply these changes?" not in done.stdout and "pending" in done.stdout
+
+
+def test_a_multi_line_value_stays_inside_its_numbered_instruction(cli: Cli) -> None:
+    data = _manifest()
+    data["accounts"]["office"]["signature"] = "ACME GmbH\n- [x] 2. not an item"
+    cli.write(data)
+    for fmt in ("text", "markdown"):
+        code, out = cli("plan", "--format", fmt)
+        assert code == 0, out
+        lines = out.splitlines()
+        first = next(i for i, line in enumerate(lines) if line.endswith("Signature: ACME GmbH"))
+        text_column = lines[first].index("Signature")  # where the instruction's text starts, after "6. "
+        assert lines[first + 1] == " " * text_column + "- [x] 2. not an item", lines[first : first + 2]
