@@ -7,6 +7,10 @@ from pathlib import Path
 
 import pytest
 
+# Session fixtures defined once for every module (imported into each module, pytest would start
+# the mail servers once per module).
+pytest_plugins = ["support.mailservers", "support.frappe"]
+
 from mailconf.validate import validate
 
 # A manifest that passes every rule; tests add to it or break one thing.

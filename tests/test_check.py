@@ -22,7 +22,7 @@ import yaml
 
 from mailconf.cli import main
 from realservers import free_port
-from support.mailservers import DOMAIN, MailServers, mail_servers  # noqa: F401  (session fixture)
+from support.mailservers import DOMAIN, MailServers
 
 ALICE, BOB = f"alice@{DOMAIN}", f"bob@{DOMAIN}"
 TIMEOUT = "1"  # the phase timeout the silent-server tests wait out

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from realservers import free_port
 
-from support.frappe import FrappeServer, frappe_server  # noqa: F401  (fixture)
+from support.frappe import FrappeServer
 from support.frappe_meta import ACCOUNT, DOMAIN
-from support.mailservers import MailServers, mail_servers  # noqa: F401  (session fixture)
+from support.mailservers import MailServers
 
 ALICE, BOB = "alice@example.test", "bob@example.test"
 

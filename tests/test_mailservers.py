@@ -16,7 +16,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from support.mailservers import MailServers, mail_servers  # noqa: F401  (session fixture)
+from support.mailservers import MailServers
 
 ALICE = "alice@example.test"
 BOB = "bob@example.test"

@@ -4,8 +4,8 @@ test server, whose saves log in to the real Dovecot and Postfix on loopback."""
 from __future__ import annotations
 
 import pytest
-from support.frappe import FrappeServer, frappe_server  # noqa: F401  (fixture)
-from support.mailservers import MailServers, mail_servers  # noqa: F401  (session fixture)
+from support.frappe import FrappeServer
+from support.mailservers import MailServers
 
 from mailconf.driver import Resource
 from mailconf.secrets import Secret

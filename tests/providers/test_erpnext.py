@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import yaml
 from realservers import free_port
-from support.frappe import FrappeServer, RateLimit, frappe_server  # noqa: F401  (fixture)
+from support.frappe import FrappeServer, RateLimit
 from support.frappe_meta import ACCOUNT, DOMAIN
-from support.mailservers import MailServers, mail_servers  # noqa: F401  (session fixture)
+from support.mailservers import MailServers
 
 from mailconf.cli import main
 from mailconf.driver import Action, Change, Resource
