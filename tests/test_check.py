@@ -330,6 +330,14 @@ def test_a_round_trip_needs_a_working_mailbox(mail_servers: MailServers, manifes
     assert [f[2] for f in failures(document)["half"]] == ["check-refused", "check-roundtrip"]
 
 
+@pytest.mark.parametrize("option", [("--roundtrip",), ("--send-test-to", BOB)], ids=["roundtrip", "send-test-to"])
+def test_a_test_mail_asked_for_an_account_that_cannot_send_fails_instead_of_being_skipped(mail_servers: MailServers, manifest: Manifest, option: tuple[str, ...]) -> None:
+    manifest.add("receiver", mail_servers.users[ALICE], incoming=imap(mail_servers, "tls"))
+    code, document, _ = manifest.run(*option, ca=mail_servers.cafile)
+    assert code == 1
+    assert [f[2] for f in failures(document)["receiver"]] == ["check-roundtrip"]
+
+
 # -- the command line ---------------------------------------------------------------------------
 
 

@@ -13,8 +13,10 @@ from mailconf.probe.outcome import Check, CheckFailure
 from mailconf.probe.service import Mailbox
 from mailconf.probe.smtp import SmtpClient
 
-#: How often the mailbox is asked whether the mail has arrived.
+#: How often the mailbox is asked whether the mail has arrived: an IMAP session asks again cheaply;
+#: POP3 sees new mail only in a new session, a full login each time, which providers throttle.
 POLL = 0.1
+SNAPSHOT_POLL = 1.0
 
 
 def test_message(sender: str, recipient: str, display_name: str | None) -> EmailMessage:
@@ -51,7 +53,7 @@ def roundtrip(smtp: SmtpClient, message: EmailMessage, sender: str, mailbox: Mai
         while (found := mailbox.find(message_id, known)) is None:
             if time.monotonic() - sent > wait:
                 raise CheckFailure("check-roundtrip", f"the test mail {message_id} did not arrive in {sender}'s INBOX within {wait:g} s: check the server's delivery (or its spam filter)")
-            time.sleep(POLL)
+            time.sleep(SNAPSHOT_POLL if mailbox.snapshot else POLL)
             if mailbox.snapshot:
                 mailbox.close()  # the POP3 session must end for the next one to see new mail
                 mailbox = reopen()

@@ -69,6 +69,10 @@ def check_account(name: str, account: Account, base_dir: Path, request: Request)
             reopen = new_session
         if isinstance(smtp, SmtpClient) and (request.send_test_to or request.roundtrip):
             _test_mails(result, account, smtp, incoming, reopen, request)  # type: ignore[arg-type]
+        elif endpoint is None and (request.send_test_to or request.roundtrip):  # asked for, never silently skipped
+            check = Check("mail", "test mail")
+            check.phases.append(_failed("send", CheckFailure("check-roundtrip", "this account has no outgoing server, so no test mail can be sent through it")))
+            result.checks.append(check)
     return result
 
 
