@@ -47,22 +47,27 @@ def accounts_with_password(live: Iterable[Resource], write_only: Mapping[str, It
     return keys
 
 
-def rebase(value: Any, source: Path, destination: Path, key: str = "") -> Any:
-    """Settings whose relative paths (a `path` key, `${file:...}` references) are relative to
-    `destination` instead of `source` (both directories), naming the same files."""
+def rebase(settings: dict[str, Any], source: Path, destination: Path) -> dict[str, Any]:
+    """Driver settings whose relative paths (the top-level `path`, `${file:...}` references at any
+    depth) are relative to `destination` instead of `source` (both directories), naming the same
+    files. A nested `path` (a URL path in a REST driver's settings) is not a file and stays."""
 
     def moved(path: str) -> str:
         return path if Path(path).expanduser().is_absolute() else os.path.relpath(source.resolve() / path, destination.resolve())
 
-    if isinstance(value, dict):
-        return {k: rebase(v, source, destination, str(k)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [rebase(v, source, destination) for v in value]
-    if isinstance(value, str) and (match := _FILE_REFERENCE.match(value)):
-        return f"${{file:{moved(match['path'])}}}"
-    if isinstance(value, str) and key == "path":
-        return moved(value)
-    return value
+    def references(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: references(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [references(v) for v in value]
+        if isinstance(value, str) and (match := _FILE_REFERENCE.match(value)):
+            return f"${{file:{moved(match['path'])}}}"
+        return value
+
+    rebased = references(settings)
+    if isinstance(rebased.get("path"), str) and not _FILE_REFERENCE.match(rebased["path"]):
+        rebased["path"] = moved(rebased["path"])
+    return rebased
 
 
 def manifest_from(target_name: str, target: Target, live: Iterable[Resource], passwords: Iterable[str]) -> dict[str, Any]:

@@ -79,3 +79,9 @@ def test_an_account_mailconf_never_applied_gets_a_password_only_if_it_logs_in_or
         assert db.execute("SELECT count(*) FROM email_account").fetchone() == (2,)
     accounts = _import(ws, tmp_path_factory.mktemp("imported"))["accounts"]
     assert "password" in accounts["a0"] and "password" not in accounts["a1"]
+
+
+def test_only_the_top_level_path_is_a_file_a_nested_one_is_left_as_written(tmp_path: Path) -> None:
+    old, new = tmp_path / "repo", tmp_path / "imports" / "acme"
+    rebased = rebase({"path": "live.db", "api": {"path": "api/v1"}}, old, new)
+    assert rebased == {"path": "../../repo/live.db", "api": {"path": "api/v1"}}
