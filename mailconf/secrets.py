@@ -263,7 +263,7 @@ def _trie_regex(words: list[str]) -> str:
 #: Target settings whose names say they hold a secret.
 SECRET_NAME = re.compile(r"(password|passwd|secret|token|api[_-]?key|tsig[_-]?key)$", re.IGNORECASE)
 #: Of those, the ones an HTTP driver sends as a header value (RFC 9110 5.5: visible ASCII and spaces).
-_HEADER_NAME = re.compile(r"(token|api[_-]?key)$", re.IGNORECASE)
+_HEADER_NAME = re.compile(r"(token|api[_-]?(key|secret))$", re.IGNORECASE)  # sent in an HTTP header (erpnext: token key:secret)
 _HEADER_SAFE = re.compile(r"^[\x20-\x7e]*$")
 _REFERENCE_LIKE = re.compile(r"^\s*(\$\{|\$(env|file):|\{(env|file):)", re.IGNORECASE)
 

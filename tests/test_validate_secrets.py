@@ -222,3 +222,15 @@ def test_api_key_must_fit_an_http_header_while_a_password_may_be_unicode(write, 
     )
     [d] = validate([write(text)], check_secrets=True).diagnostics
     assert (d.code, (d.line, d.column)) == ("secret-value", spot) and "HTTP header api_key" in d.message and key not in d.message
+
+
+def test_the_erpnext_api_secret_must_fit_an_http_header_too(write, monkeypatch):
+    monkeypatch.setenv("MAILCONF_TEST_KEY", "key-ascii")
+    monkeypatch.setenv("MAILCONF_TEST_SECRET", "secret-\u00e4-value")
+    text, [spot] = marked(
+        CLEAN
+        + "targets:\n  erp: {driver: erpnext, settings: {url: 'https://erp.acme.example', api_key: '${env:MAILCONF_TEST_KEY}', "
+        + "api_secret: ^'${env:MAILCONF_TEST_SECRET}'}}\n"
+    )
+    found = [d for d in validate([write(text)], check_secrets=True).diagnostics if d.code == "secret-value"]
+    assert [(d.line, d.column) for d in found] == [spot] and "HTTP header api_secret" in found[0].message
