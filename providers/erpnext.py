@@ -386,7 +386,7 @@ def _refusal(exc: HttpError, url: str, change: Change | None, stage: str) -> Dri
                            f"declare its password{_stage_note(stage)}")
     if exc.status == 403:
         return DriverError(f"{where} refused the API key's user (403: {said}): it needs the System Manager role")
-    if exc.status == 404:
+    if exc.status == 404 and exc_type == "DoesNotExistError":  # a 404 from a proxy or a wrong url is no "gone"
         return _Gone(f"{where} has no account {name} (404): it was deleted since the plan read it; plan again")
     if exc.status == 409:
         return DriverError(f"{where} already has an account named {name} (409 DuplicateEntryError): plan again, "

@@ -408,3 +408,12 @@ def test_a_truncated_or_foreign_500_body_is_one_readable_refusal_not_a_crash(bod
 
     refusal = _refusal(HttpError("500", 500, body), "https://erp.acme.example", None, "save")
     assert "could not reach" in str(refusal)
+
+
+def test_only_frappes_own_404_means_already_gone() -> None:
+    from mailconf.http import HttpError
+    from mailconf_providers.erpnext import _Gone, _refusal
+
+    frappe = _refusal(HttpError("404", 404, b'{"exc_type": "DoesNotExistError", "exception": "Email Account x not found"}'), "https://erp", None, "delete")
+    proxy = _refusal(HttpError("404", 404, b"<html>404 Not Found</html>"), "https://erp", None, "delete")
+    assert isinstance(frappe, _Gone) and not isinstance(proxy, _Gone)
