@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from mailconf.driver import Driver, DriverContext
+from mailconf.driver import Capability, Driver, DriverContext
 from mailconf.errors import ManifestError, UsageError
 from mailconf.model import Target
 
@@ -28,6 +28,11 @@ def driver_class(name: str) -> type[Driver]:
     cls = entry.load()  # type: ignore[attr-defined]
     if not (isinstance(cls, type) and issubclass(cls, Driver)):
         raise UsageError(f"the entry point {name!r} of group {GROUP} does not name a mailconf Driver class")
+    for kind in sorted(cls.kinds):
+        # a secret a person enters cannot be checked by reading it back, and a read kind is never confirmed
+        if cls.capability(kind) is Capability.READ and cls.write_only.get(kind):
+            raise UsageError(f"driver {name!r} declares kind {kind} read-only with write-only fields "
+                             f"({', '.join(sorted(cls.write_only[kind]))}), which no plan could ever see set: declare it manual")
     return cls
 
 
